@@ -1,0 +1,8 @@
+"""Data set loaders (offline) and synthetic generators."""
+
+from ._real import load_fashion_mnist, load_letter_recognition
+
+__all__ = [
+    "load_fashion_mnist",
+    "load_letter_recognition",
+]

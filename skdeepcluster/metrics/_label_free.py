@@ -1,0 +1,121 @@
+"""Label-free scorers for ``GridSearchCV(scoring=...)`` on unlabeled data.
+
+A scorer is called as ``scorer(estimator, X, y=None)`` by scikit-learn's search
+objects. The cluster labels come from ``estimator.predict(X)`` (or, for
+transductive estimators without ``predict``, from ``fit_predict``), and the index
+is computed in a FIXED space (the input ``X`` by default, or a user-supplied
+reference embedding), never in each candidate's own learned embedding, so that
+different settings, including different numbers of clusters, are comparable.
+"""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import (
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
+
+__all__ = [
+    "make_label_free_scorer",
+    "silhouette_scorer",
+    "calinski_harabasz_scorer",
+    "davies_bouldin_scorer",
+]
+
+_INDICES = {
+    "silhouette": (silhouette_score, 1.0),
+    "calinski_harabasz": (calinski_harabasz_score, 1.0),
+    "davies_bouldin": (davies_bouldin_score, -1.0),  # lower is better
+}
+
+
+def _cluster_labels(estimator, X):
+    if hasattr(estimator, "predict"):
+        return np.asarray(estimator.predict(X))
+    return np.asarray(clone(estimator).fit_predict(X))
+
+
+class _LabelFreeScorer:
+    """Callable ``(estimator, X, y=None) -> float``, higher is better."""
+
+    def __init__(self, index, space=None, sample_size=None, random_state=0):
+        if index not in _INDICES:
+            raise ValueError(
+                f"index must be one of {sorted(_INDICES)}, got {index!r}."
+            )
+        self.index = index
+        self.space = space
+        self.sample_size = sample_size
+        self.random_state = random_state
+
+    def __call__(self, estimator, X, y=None):
+        labels = _cluster_labels(estimator, X)
+        Z = X if self.space is None else self.space.transform(X)
+        Z = np.asarray(Z, dtype=np.float64)
+        n_labels = len(np.unique(labels))
+        if n_labels < 2 or n_labels >= len(Z):
+            # the index is undefined: the worst possible score, not an exception
+            return -np.inf
+        func, sign = _INDICES[self.index]
+        if self.index == "silhouette":
+            value = func(Z, labels, sample_size=self.sample_size,
+                         random_state=self.random_state)
+        else:
+            value = func(Z, labels)
+        return float(sign * value)
+
+    def __repr__(self):
+        space = "input" if self.space is None else type(self.space).__name__
+        return f"make_label_free_scorer({self.index!r}, space={space})"
+
+
+def make_label_free_scorer(index="silhouette", *, space=None, sample_size=None,
+                           random_state=0):
+    """Build a scorer that needs no labels, for ``GridSearchCV(scoring=...)``.
+
+    Parameters
+    ----------
+    index : {"silhouette", "calinski_harabasz", "davies_bouldin"}, default="silhouette"
+        The internal validity index. Davies-Bouldin is negated so that higher is
+        better for all three.
+    space : fitted transformer or None, default=None
+        The fixed space in which the index is computed: ``None`` uses the input
+        ``X`` as passed to the scorer (e.g. already standardised by a pipeline
+        step); a fitted transformer (e.g. a PCA fitted once on all data, or a
+        reference embedding) maps ``X`` first. Never the candidate's own
+        embedding, which changes from candidate to candidate.
+    sample_size : int or None
+        Silhouette on a random subsample of this size (its cost is quadratic).
+    random_state : int, default=0
+        Seed of that subsample.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y=None) -> float``; ``-inf`` when the clustering
+        has a single cluster (the index is undefined there).
+
+    Examples
+    --------
+    >>> from sklearn.cluster import KMeans
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skdeepcluster.metrics import make_label_free_scorer
+    >>> X, _ = make_blobs(300, centers=3, random_state=0)
+    >>> search = GridSearchCV(KMeans(n_init=3, random_state=0),
+    ...                       {"n_clusters": [2, 3, 4, 5]},
+    ...                       scoring=make_label_free_scorer("silhouette"))
+    >>> search.fit(X).best_params_
+    {'n_clusters': 3}
+    """
+    return _LabelFreeScorer(index, space=space, sample_size=sample_size,
+                            random_state=random_state)
+
+
+#: Silhouette computed in the input space (higher is better).
+silhouette_scorer = make_label_free_scorer("silhouette")
+#: Calinski-Harabasz index in the input space (higher is better).
+calinski_harabasz_scorer = make_label_free_scorer("calinski_harabasz")
+#: Negated Davies-Bouldin index in the input space (higher is better).
+davies_bouldin_scorer = make_label_free_scorer("davies_bouldin")

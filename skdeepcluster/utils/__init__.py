@@ -1,0 +1,38 @@
+"""Shared machinery: device resolution, seeding, validation and skorch plumbing."""
+
+from ._device import resolve_device
+from ._random import seeded, torch_generator, torch_seed
+from ._skorch import (
+    DeviceBatches,
+    EpochSeeder,
+    IndexedNet,
+    RandomHoldout,
+    as_device_tensor,
+    early_stopping,
+    history_to_list,
+    make_net,
+    run_in_batches,
+)
+from ._kmeans import FAISS_MIN_SAMPLES, fit_kmeans
+from ._validation import check_input_shape, check_memory, check_n_clusters
+
+__all__ = [
+    "DeviceBatches",
+    "EpochSeeder",
+    "FAISS_MIN_SAMPLES",
+    "IndexedNet",
+    "RandomHoldout",
+    "as_device_tensor",
+    "check_input_shape",
+    "check_memory",
+    "check_n_clusters",
+    "early_stopping",
+    "fit_kmeans",
+    "history_to_list",
+    "make_net",
+    "resolve_device",
+    "run_in_batches",
+    "seeded",
+    "torch_generator",
+    "torch_seed",
+]

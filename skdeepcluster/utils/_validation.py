@@ -1,0 +1,70 @@
+"""Input validation shared by the estimators."""
+
+import numbers
+
+import numpy as np
+
+__all__ = ["check_n_clusters", "check_input_shape", "check_memory"]
+
+
+def check_n_clusters(n_clusters, n_samples, name="n_clusters", allow_auto=False):
+    """Validate a number of clusters against the number of samples.
+
+    Raises a :class:`ValueError` that says what to change.
+    """
+    if allow_auto and isinstance(n_clusters, str) and n_clusters == "auto":
+        return n_clusters
+    if isinstance(n_clusters, (bool, np.bool_)) or not isinstance(
+        n_clusters, numbers.Integral
+    ):
+        raise ValueError(
+            f"{name} must be a positive integer"
+            + (" or 'auto'" if allow_auto else "")
+            + f", got {n_clusters!r}."
+        )
+    if n_clusters < 1:
+        raise ValueError(f"{name} must be >= 1, got {n_clusters}.")
+    if n_clusters > n_samples:
+        raise ValueError(
+            f"n_samples={n_samples} should be >= {name}={n_clusters}: there are "
+            f"fewer samples than clusters. Lower {name} or pass more samples."
+        )
+    return int(n_clusters)
+
+
+def check_input_shape(input_shape, n_features):
+    """Validate an image shape ``(C, H, W)`` (or ``(H, W)``) against ``n_features``.
+
+    Returns the shape as a ``(C, H, W)`` tuple of ints, or ``None``.
+    """
+    if input_shape is None:
+        return None
+    try:
+        shape = tuple(int(s) for s in input_shape)
+    except TypeError as exc:
+        raise ValueError(
+            f"input_shape must be a tuple (C, H, W) or (H, W), got {input_shape!r}."
+        ) from exc
+    if len(shape) == 2:
+        shape = (1,) + shape
+    if len(shape) != 3 or min(shape) < 1:
+        raise ValueError(
+            f"input_shape must be a tuple (C, H, W) or (H, W) of positive ints, "
+            f"got {input_shape!r}."
+        )
+    if int(np.prod(shape)) != n_features:
+        raise ValueError(
+            f"input_shape={shape} holds {int(np.prod(shape))} values per sample but X "
+            f"has {n_features} features. Pass images flattened to C*H*W features "
+            "or fix input_shape."
+        )
+    return shape
+
+
+def check_memory(n_bytes, limit_bytes, what, advice):
+    """Raise a :class:`MemoryError` subclass-free ``ValueError`` before a huge allocation."""
+    if n_bytes > limit_bytes:
+        raise ValueError(
+            f"{what} would need about {n_bytes / 2**30:.1f} GiB, above the limit of "
+            f"{limit_bytes / 2**30:.1f} GiB. {advice}"
+        )
