@@ -113,7 +113,8 @@ class RandomHoldout:
 
     def __call__(self, dataset, y=None, **kwargs):
         n = len(dataset.X)
-        idx_all = dataset.y if dataset.y is not None else torch.arange(n)
+        idx_all = (dataset.y if dataset.y is not None
+                   else torch.arange(n, device=dataset.X.device))
         n_valid = max(1, int(round(self.fraction * n)))
         rng = np.random.RandomState(self.seed % (2**32 - 1))
         perm = torch.as_tensor(rng.permutation(n), device=dataset.X.device)
