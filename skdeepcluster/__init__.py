@@ -2,9 +2,15 @@
 
 __version__ = "0.1.0.dev0"
 
+from ._depict import DEPICT  # noqa: E402
 # estimators are added below as they land
+from .ncd import NCDKMeans, NCDSpectralClustering, PBN  # noqa: E402
 
 __all__ = [
+    "NCDKMeans",
+    "NCDSpectralClustering",
+    "PBN",
+    "DEPICT",
 
     "__version__",
 ]

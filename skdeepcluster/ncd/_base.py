@@ -1,0 +1,271 @@
+"""Shared pieces of the novel-class-discovery (NCD) estimators.
+
+Label convention (scikit-learn's semi-supervised one, as in
+:class:`~sklearn.semi_supervised.SelfTrainingClassifier`): ``y`` holds the known
+class of each labelled row and ``-1`` for each unlabelled row (the rows that may
+belong to novel classes). String labels work: use an object array whose
+unlabelled rows hold the integer ``-1`` (``np.array(["a", "b", -1],
+dtype=object)``) or the string ``"-1"`` (what ``np.array(["a", "b", -1])`` turns
+``-1`` into). ``y=None`` means every row is unlabelled: plain clustering.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.metrics import silhouette_score
+from sklearn.utils import check_random_state
+
+from ..utils import check_n_clusters
+
+__all__ = []
+
+_UNLABELED_HELP = (
+    "Mark each unlabelled (possibly novel) row with -1 (numeric y) or with -1 / "
+    "'-1' (string labels in an object array), as scikit-learn's semi-supervised "
+    "estimators do."
+)
+
+
+def _is_unlabeled_value(v):
+    if isinstance(v, str):
+        return v == "-1"
+    if isinstance(v, (numbers.Number, np.number)) and not isinstance(v, (bool, np.bool_)):
+        return v == -1
+    return False
+
+
+def check_ncd_labels(y, n_samples):
+    """Validate NCD labels.
+
+    Returns
+    -------
+    known_mask : ndarray of bool, shape (n_samples,)
+    codes : ndarray of int64, shape (n_samples,)
+        Index into ``classes`` for labelled rows, -1 for unlabelled rows.
+    classes : ndarray
+        The sorted known classes (empty when ``y`` is None).
+    """
+    if y is None:
+        return (np.zeros(n_samples, dtype=bool), np.full(n_samples, -1, np.int64),
+                np.array([], dtype=np.int64))
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D (one label per row), got shape {y.shape}.")
+    if len(y) != n_samples:
+        raise ValueError(
+            f"X has {n_samples} rows but y has {len(y)} labels; pass one label per "
+            "row (-1 for unlabelled rows).")
+    kind = y.dtype.kind
+    if kind in "iub":
+        unlabeled = y == -1
+    elif kind == "f":
+        if np.isnan(y).any():
+            raise ValueError("y contains NaN. " + _UNLABELED_HELP)
+        unlabeled = y == -1
+    elif kind in "US":
+        unlabeled = y.astype(str) == "-1"
+    elif kind == "O":
+        unlabeled = np.fromiter((_is_unlabeled_value(v) for v in y), bool, len(y))
+        known_vals = y[~unlabeled]
+        is_str = np.fromiter((isinstance(v, str) for v in known_vals), bool,
+                             len(known_vals))
+        is_num = np.fromiter(
+            (isinstance(v, (numbers.Number, np.number))
+             and not isinstance(v, (bool, np.bool_)) for v in known_vals),
+            bool, len(known_vals))
+        if not np.all(is_str | is_num):
+            bad = known_vals[~(is_str | is_num)][0]
+            raise ValueError(
+                f"y contains the label {bad!r}, which is neither a string nor a "
+                "number. " + _UNLABELED_HELP)
+        if is_str.any() and is_num.any():
+            raise ValueError(
+                "y mixes string and numeric known labels (e.g. "
+                f"{known_vals[is_str][0]!r} and {known_vals[is_num][0]!r}); the only "
+                "number allowed beside string labels is -1, the unlabelled marker. "
+                "Convert all known labels to one type. " + _UNLABELED_HELP)
+        if is_num.all() and len(known_vals):
+            y = np.where(unlabeled, -1, y)
+            known_vals = known_vals.astype(np.float64)
+            if np.isnan(known_vals).any():
+                raise ValueError("y contains NaN. " + _UNLABELED_HELP)
+    else:
+        raise ValueError(f"y has unsupported dtype {y.dtype}. " + _UNLABELED_HELP)
+    known = ~unlabeled
+    if not known.any():
+        raise ValueError(
+            "y has no labelled row: every row is marked -1 (unlabelled). Novel class "
+            "discovery needs labelled rows of the known classes; pass y=None for "
+            "plain clustering of all rows.")
+    if not unlabeled.any():
+        # scikit-learn passes class labels to every clusterer (its estimator checks
+        # do): like its clusterers, and like SelfTrainingClassifier, which warns
+        # when y has no unlabelled row, we warn and ignore y (plain clustering).
+        warnings.warn(
+            "y has no unlabelled row (-1): there is nothing to discover, so y is "
+            "ignored and all rows are clustered. " + _UNLABELED_HELP,
+            UserWarning, stacklevel=3)
+        return check_ncd_labels(None, n_samples)
+    classes, codes_known, counts = np.unique(y[known], return_inverse=True,
+                                             return_counts=True)
+    if (counts < 2).any():
+        single = classes[counts < 2]
+        raise ValueError(
+            f"known class(es) {list(single)[:5]} have a single labelled row; NCD needs "
+            "at least 2 rows per known class (to learn it and to hide it in "
+            "class-hiding cross-validation). Add rows, or mark that row -1 (unlabelled) "
+            "or drop it.")
+    codes = np.full(n_samples, -1, dtype=np.int64)
+    codes[known] = codes_known
+    return known, codes, classes
+
+
+def check_ncd_n_clusters(n_clusters, n_unlabeled, k_range):
+    """Validate ``n_clusters`` (int or "auto") and ``k_range`` against the unlabelled rows."""
+    k = check_n_clusters(n_clusters, n_unlabeled, name="n_clusters", allow_auto=True)
+    if k == "auto":
+        try:
+            lo, hi = (int(v) for v in k_range)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"k_range must be a pair (k_min, k_max), got {k_range!r}."
+                             ) from exc
+        if lo < 2 or hi < lo:
+            raise ValueError(
+                f"k_range must satisfy 2 <= k_min <= k_max, got {k_range!r}.")
+        if n_unlabeled < 3:
+            raise ValueError(
+                f"n_clusters='auto' needs at least 3 unlabelled rows, got {n_unlabeled}; "
+                "pass an integer n_clusters.")
+    return k
+
+
+def candidate_ks(k_range, n_unlabeled):
+    lo, hi = (int(v) for v in k_range)
+    hi = min(hi, n_unlabeled - 1)
+    return list(range(lo, max(lo, hi) + 1)) if lo <= hi else [min(lo, n_unlabeled - 1)]
+
+
+def silhouette(Z, labels, random_state=0, sample_size=2000):
+    """Mean silhouette (Euclidean); ``-inf`` where it is undefined."""
+    n_labels = len(np.unique(labels))
+    if n_labels < 2 or n_labels >= len(Z):
+        return -np.inf
+    size = None if len(Z) <= sample_size else sample_size
+    return float(silhouette_score(Z, labels, sample_size=size,
+                                  random_state=random_state))
+
+
+def estimate_k(ks, cluster_fn, random_state=0):
+    """Pick k by the mean silhouette.
+
+    ``cluster_fn(k)`` returns ``(Z, labels)``: the space in which the silhouette
+    is computed and the clustering of its rows. Returns ``(k_best, scores)``.
+    """
+    scores = {}
+    for k in ks:
+        Z, labels = cluster_fn(k)
+        scores[k] = silhouette(Z, labels, random_state=random_state)
+    best = max(scores, key=lambda k: (scores[k], -k))
+    return best, scores
+
+
+# --------------------------------------------------------------------------- #
+# NCD k-means core (spec 2.2): seeded away from known centroids, novel-only Lloyd
+# --------------------------------------------------------------------------- #
+def _sq_dists(X, C, X_sq=None):
+    if X_sq is None:
+        X_sq = np.einsum("ij,ij->i", X, X)
+    d2 = X_sq[:, None] - 2.0 * (X @ C.T) + np.einsum("ij,ij->i", C, C)[None, :]
+    np.maximum(d2, 0.0, out=d2)
+    return d2
+
+
+def _seed_centers(X, k, known_centers, seeding, rng, X_sq):
+    n = len(X)
+    chosen = []
+    if known_centers is not None and len(known_centers):
+        dmin = _sq_dists(X, known_centers, X_sq).min(axis=1)
+    else:
+        first = rng.randint(n)
+        chosen.append(first)
+        dmin = _sq_dists(X, X[[first]], X_sq)[:, 0]
+    while len(chosen) < k:
+        weight = dmin if seeding == "squared" else np.sqrt(dmin)
+        total = weight.sum()
+        if total <= 0 or not np.isfinite(total):
+            idx = rng.randint(n)
+        else:
+            idx = rng.choice(n, p=weight / total)
+        chosen.append(idx)
+        dmin = np.minimum(dmin, _sq_dists(X, X[[idx]], X_sq)[:, 0])
+    return X[chosen].copy()
+
+
+def ncd_kmeans(X, k, known_centers=None, *, n_init=10, max_iter=300, tol=1e-4,
+               seeding="distance", random_state=None):
+    """NCD k-means: returns ``(labels, centers, inertia, n_iter)``.
+
+    Seeding draws each new centre with probability proportional to the distance
+    (``seeding="distance"``, the reference code) or squared distance
+    (``"squared"``, k-means++) to the nearest known or already chosen centre;
+    Lloyd iterations then update only the novel centres (empty clusters stay put)
+    until ``(sum_j ||c_j^new - c_j^old||)^2 < tol``. Of ``n_init`` runs the one of
+    smallest inertia ``sum_x min_j ||x - c_j||`` (unsquared) is kept.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    rng = check_random_state(random_state)
+    X_sq = np.einsum("ij,ij->i", X, X)
+    kc = None if known_centers is None else np.asarray(known_centers, np.float64)
+    best = None
+    rows = np.arange(len(X))
+    for _ in range(int(n_init)):
+        C = _seed_centers(X, k, kc, seeding, rng, X_sq)
+        n_iter = 0
+        for n_iter in range(1, int(max_iter) + 1):
+            labels = _sq_dists(X, C, X_sq).argmin(axis=1)
+            onehot = np.zeros((len(X), k))
+            onehot[rows, labels] = 1.0
+            counts = onehot.sum(0)
+            sums = onehot.T @ X
+            new = C.copy()
+            nz = counts > 0
+            new[nz] = sums[nz] / counts[nz, None]
+            shift = np.sqrt(((new - C) ** 2).sum(1)).sum() ** 2
+            C = new
+            if shift < tol:
+                break
+        d2 = _sq_dists(X, C, X_sq)
+        labels = d2.argmin(axis=1)
+        inertia = float(np.sqrt(d2[rows, labels]).sum())
+        if best is None or inertia < best[2]:
+            best = (labels.astype(np.int64), C, inertia, n_iter)
+    return best
+
+
+def class_means(Z, codes, n_classes):
+    """Mean of the rows of each known class (``codes`` >= 0) in space ``Z``."""
+    known = codes >= 0
+    onehot = np.zeros((known.sum(), n_classes))
+    onehot[np.arange(known.sum()), codes[known]] = 1.0
+    return (onehot.T @ Z[known]) / onehot.sum(0)[:, None]
+
+
+def nearest_center(Z, centers):
+    return _sq_dists(np.asarray(Z, np.float64), centers).argmin(axis=1).astype(np.int64)
+
+
+class NCDMixin:
+    """Fitted-attribute bookkeeping common to the NCD estimators."""
+
+    def _set_ncd_results(self, known, codes, classes, cluster_labels):
+        n = len(codes)
+        labels = np.full(n, -1, dtype=np.int64)
+        labels[~known] = cluster_labels
+        self.labels_ = labels
+        transduction = codes.copy()
+        transduction[~known] = len(classes) + cluster_labels
+        self.transduction_ = transduction
+        self.known_classes_ = classes
