@@ -2,7 +2,9 @@
 
 A scorer is called as ``scorer(estimator, X, y=None)`` by scikit-learn's search
 objects. The cluster labels come from ``estimator.predict(X)`` (or, for
-transductive estimators without ``predict``, from ``fit_predict``), and the index
+transductive estimators without ``predict``, from ``labels_`` when the scored
+rows are the fitted rows, as with ``cv=full_data_cv(X)``, else from a refit with
+``fit_predict``), and the index
 is computed in a FIXED space (the input ``X`` by default, or a user-supplied
 reference embedding), never in each candidate's own learned embedding, so that
 different settings, including different numbers of clusters, are comparable.
@@ -33,6 +35,11 @@ _INDICES = {
 def _cluster_labels(estimator, X):
     if hasattr(estimator, "predict"):
         return np.asarray(estimator.predict(X))
+    labels = getattr(estimator, "labels_", None)
+    if labels is not None and len(labels) == len(X):
+        # transductive estimator scored on the rows it was fitted on, i.e. with
+        # ``cv=full_data_cv(X)`` (the documented split for such estimators)
+        return np.asarray(labels)
     return np.asarray(clone(estimator).fit_predict(X))
 
 
