@@ -1,0 +1,123 @@
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from skorch.dataset import Dataset
+
+from skdeepcluster.utils import (
+    DeviceBatches,
+    EpochSeeder,
+    RandomHoldout,
+    check_input_shape,
+    check_n_clusters,
+    fit_kmeans,
+    resolve_device,
+    seeded,
+    torch_seed,
+)
+
+
+def test_resolve_device_cpu_and_auto():
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") in ("cpu", "cuda")
+    assert resolve_device(torch.device("cpu")) == "cpu"
+
+
+def test_resolve_device_missing_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        resolve_device("cuda")
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        resolve_device("cuda:1")
+    assert resolve_device("auto") == "cpu"
+
+
+@pytest.mark.parametrize("bad", ["gpu0", 3, "tpu-ish"])
+def test_resolve_device_garbage(bad):
+    with pytest.raises((ValueError, RuntimeError)):
+        resolve_device(bad)
+
+
+def test_seeded_restores_global_rng():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    with seeded(7):
+        a = torch.rand(2)
+    after = torch.rand(3)
+    assert torch.equal(after, expected)
+    with seeded(7):
+        b = torch.rand(2)
+    assert torch.equal(a, b)
+    assert torch_seed(0) == torch_seed(0)
+
+
+def test_device_batches_cover_every_row_and_reshuffle():
+    X = torch.arange(23, dtype=torch.float32).reshape(-1, 1)
+    seeder = EpochSeeder(0)
+    orders = []
+    for _ in range(2):
+        it = DeviceBatches(Dataset(X, None), batch_size=5, shuffle=True, seeder=seeder)
+        assert len(it) == 5
+        idx = torch.cat([yi for _, yi in it])
+        rows = torch.cat([xi for xi, _ in it])
+        assert sorted(idx.tolist()) == list(range(23))
+        orders.append(idx.tolist())
+        # each batch's rows are the rows of its indices
+        assert torch.equal(rows.ravel().long().sort().values, torch.arange(23))
+    assert orders[0] != orders[1], "each epoch must be reshuffled"
+    # the whole run is reproducible from the seed
+    seeder2 = EpochSeeder(0)
+    again = torch.cat([yi for _, yi in DeviceBatches(Dataset(X, None), 5, True, seeder2)])
+    assert again.tolist() == orders[0]
+    # the seeder pickles (it travels with the fitted skorch net)
+    pickle.loads(pickle.dumps(seeder))
+
+
+def test_device_batches_full_batch():
+    X = torch.ones(7, 2)
+    batches = list(DeviceBatches(Dataset(X, None), batch_size=-1))
+    assert len(batches) == 1 and batches[0][0].shape == (7, 2)
+
+
+def test_random_holdout_is_disjoint_and_keeps_indices():
+    X = torch.arange(50, dtype=torch.float32).reshape(-1, 1)
+    tr, va = RandomHoldout(0.2, 0)(Dataset(X, None))
+    assert len(va.X) == 10 and len(tr.X) == 40
+    assert set(tr.y.tolist()).isdisjoint(va.y.tolist())
+    assert torch.equal(va.X.ravel().long(), va.y)
+
+
+def test_check_n_clusters_messages():
+    assert check_n_clusters(3, 10) == 3
+    with pytest.raises(ValueError, match="fewer samples than clusters"):
+        check_n_clusters(11, 10)
+    with pytest.raises(ValueError, match="positive integer"):
+        check_n_clusters(2.5, 10)
+    with pytest.raises(ValueError, match=">= 1"):
+        check_n_clusters(0, 10)
+    assert check_n_clusters("auto", 10, allow_auto=True) == "auto"
+
+
+def test_check_input_shape():
+    assert check_input_shape((28, 28), 784) == (1, 28, 28)
+    assert check_input_shape((3, 4, 4), 48) == (3, 4, 4)
+    with pytest.raises(ValueError, match="features"):
+        check_input_shape((1, 28, 28), 100)
+    with pytest.raises(ValueError, match="input_shape"):
+        check_input_shape((1, 2, 3, 4), 24)
+
+
+@pytest.mark.parametrize("backend", ["sklearn", "faiss"])
+def test_fit_kmeans_backends_recover_blobs(backend):
+    from sklearn.datasets import make_blobs
+
+    from skdeepcluster.metrics import clustering_accuracy
+
+    X, y = make_blobs(600, centers=4, cluster_std=0.5, random_state=0)
+    labels, centers, inertia = fit_kmeans(X, 4, n_init=3, random_state=0, backend=backend)
+    assert centers.shape == (4, 2) and inertia > 0
+    assert clustering_accuracy(y, labels) == 1.0
+    again, _, _ = fit_kmeans(X, 4, n_init=3, random_state=0, backend=backend)
+    assert np.array_equal(labels, again)
