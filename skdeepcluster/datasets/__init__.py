@@ -2,8 +2,10 @@
 
 from ._real import load_fashion_mnist, load_letter_recognition
 from ._subspaces import make_subspaces
+from ._ncd import make_ncd_split
 
 __all__ = [
+    "make_ncd_split",
     "load_fashion_mnist",
     "load_letter_recognition",
     "make_subspaces",

@@ -35,7 +35,7 @@ def _is_unlabeled_value(v):
     return False
 
 
-def check_ncd_labels(y, n_samples):
+def check_ncd_labels(y, n_samples, require_unlabeled=True):
     """Validate NCD labels.
 
     Returns
@@ -100,7 +100,7 @@ def check_ncd_labels(y, n_samples):
             "y has no labelled row: every row is marked -1 (unlabelled). Novel class "
             "discovery needs labelled rows of the known classes; pass y=None for "
             "plain clustering of all rows.")
-    if not unlabeled.any():
+    if not unlabeled.any() and require_unlabeled:
         # scikit-learn passes class labels to every clusterer (its estimator checks
         # do): like its clusterers, and like SelfTrainingClassifier, which warns
         # when y has no unlabelled row, we warn and ignore y (plain clustering).

@@ -1,0 +1,252 @@
+"""Tests of the novel-class-discovery estimators (PBN, NCDKMeans, NCDSpectralClustering)."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits, make_blobs
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import (
+    check_set_output_transform,
+    check_transformer_get_feature_names_out,
+    parametrize_with_checks,
+)
+
+from skdeepcluster import PBN, NCDKMeans, NCDSpectralClustering
+from skdeepcluster.datasets import make_ncd_split
+from skdeepcluster.metrics import clustering_accuracy
+
+N_KNOWN, N_NOVEL = 4, 3
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    # tiny networks: one thread avoids OpenMP oversubscription on a loaded machine
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def _fast(est):
+    """Small settings for each estimator (tests and estimator checks)."""
+    if isinstance(est, PBN):
+        return est.set_params(max_epochs=30, batch_size=128, lr=3e-3, n_init=3)
+    return est.set_params(n_init=3)
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, t = make_blobs(700, centers=N_KNOWN + N_NOVEL, n_features=8, cluster_std=1.0,
+                      random_state=0)
+    y = np.where(t < N_KNOWN, t, -1)
+    return X, y, t
+
+
+ESTIMATORS = [NCDKMeans, NCDSpectralClustering, PBN]
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_recovers_novel_clusters_k_known(Est, blobs):
+    X, y, t = blobs
+    est = _fast(Est(n_clusters=N_NOVEL, random_state=0)).fit(X, y)
+    novel = y == -1
+    assert clustering_accuracy(t[novel], est.labels_[novel]) >= 0.95
+    # known rows get -1, novel rows 0..k-1
+    assert np.all(est.labels_[~novel] == -1)
+    assert set(np.unique(est.labels_[novel])) == set(range(N_NOVEL))
+    assert est.labels_.dtype == np.int64
+    # transduction_: known code for labelled rows, n_known + cluster for the others
+    np.testing.assert_array_equal(est.transduction_[~novel], y[~novel])
+    np.testing.assert_array_equal(est.transduction_[novel], N_KNOWN + est.labels_[novel])
+    np.testing.assert_array_equal(est.known_classes_, np.arange(N_KNOWN))
+    assert est.cluster_centers_.shape[0] == est.n_clusters_ == N_NOVEL
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_auto_finds_true_k(Est, blobs):
+    X, y, t = blobs
+    est = _fast(Est(n_clusters="auto", k_range=(2, 8), random_state=0)).fit(X, y)
+    assert est.n_clusters_ == N_NOVEL
+    assert sorted(est.k_scores_) == list(range(2, 9))
+    novel = y == -1
+    assert clustering_accuracy(t[novel], est.labels_[novel]) >= 0.95
+
+
+@pytest.mark.parametrize("Est", [NCDKMeans, PBN])
+def test_predict_on_new_novel_rows(Est, blobs):
+    X, y, t = blobs
+    X2, t2 = make_blobs(700, centers=N_KNOWN + N_NOVEL, n_features=8, cluster_std=1.0,
+                        random_state=0)  # same centres
+    Xn, tn = X2[t2 >= N_KNOWN][:60] + 0.05, t2[t2 >= N_KNOWN][:60]
+    est = _fast(Est(n_clusters=N_NOVEL, random_state=0)).fit(X, y)
+    pred = est.predict(Xn)
+    assert pred.shape == (60,) and pred.min() >= 0 and pred.max() < N_NOVEL
+    assert clustering_accuracy(tn, pred) >= 0.95
+    # predict agrees with labels_ on the training novel rows
+    novel = y == -1
+    assert np.mean(est.predict(X[novel]) == est.labels_[novel]) >= 0.99
+    assert np.isfinite(est.score(X[novel]))
+
+
+def test_pbn_latent_is_normalised_and_deterministic(blobs):
+    X, y, _ = blobs
+    params = dict(n_clusters=N_NOVEL, max_epochs=5, batch_size=128, n_init=2,
+                  random_state=1)
+    a = PBN(**params).fit(X, y)
+    b = PBN(**params).fit(X, y)
+    Z = a.transform(X)
+    np.testing.assert_allclose(np.linalg.norm(Z, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(a.cluster_centers_, axis=1) <= 1 + 1e-9,
+                               True)
+    np.testing.assert_array_equal(Z, b.transform(X))
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    assert len(a.history_) == a.n_iter_ == 5
+    assert a.net_.known_y_ is None  # the device buffer is dropped after training
+    c = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(c.predict(X), a.predict(X))
+
+
+def test_pbn_classifier_learns_known_classes(blobs):
+    X, y, _ = blobs
+    est = _fast(PBN(n_clusters=N_NOVEL, w=0.9, random_state=0)).fit(X, y)
+    import torch
+
+    module = est.net_.module_
+    module.eval()
+    with torch.no_grad():
+        logits = module(torch.as_tensor(X[y >= 0], dtype=torch.float32))[1]
+    assert (logits.argmax(1).numpy() == y[y >= 0]).mean() >= 0.95
+
+
+def test_pbn_digits_5_known_5_novel():
+    X, y = load_digits(return_X_y=True)
+    split = make_ncd_split(X, y, novel_classes=[0, 3, 4, 5, 6], standardize=True)
+    est = PBN(n_clusters=5, max_epochs=30, batch_size=256, lr=1e-3, n_init=5,
+              random_state=0).fit(split.X_train, split.y_train)
+    m = split.novel_mask_train
+    # k-means on the raw standardised novel rows reaches ~0.94 here
+    assert clustering_accuracy(split.y_train_true[m], est.labels_[m]) >= 0.85
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_string_labels(Est, blobs):
+    X, y, t = blobs
+    names = np.array(list("abcdefg"))
+    y_obj = names[t].astype(object)
+    y_obj[y == -1] = -1  # scikit-learn's convention: object array, -1 = unlabelled
+    est = _fast(Est(n_clusters=N_NOVEL, random_state=0)).fit(X, y_obj)
+    np.testing.assert_array_equal(est.known_classes_, names[:N_KNOWN])
+    novel = y == -1
+    assert clustering_accuracy(t[novel], est.labels_[novel]) >= 0.95
+    # a plain string array turns -1 into "-1", which also marks unlabelled rows
+    y_str = np.array([names[v] if v >= 0 else -1 for v in y])
+    assert y_str.dtype.kind == "U"
+    est2 = clone(est).fit(X, y_str)
+    np.testing.assert_array_equal(est2.labels_, est.labels_)
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_bad_input(Est, blobs):
+    X, y, t = blobs
+    est = _fast(Est(n_clusters=N_NOVEL, random_state=0))
+    with pytest.raises(ValueError, match="no labelled row"):
+        est.fit(X, np.full(len(X), -1))
+    with pytest.raises(ValueError, match="mixes string and numeric"):
+        # class 0 named "a", classes 1-3 left as numbers: ambiguous
+        est.fit(X, np.array(["a" if v == 0 else v for v in y], dtype=object))
+    y1 = y.copy()
+    y1[np.flatnonzero(y == 0)[1:]] = -1  # class 0 keeps a single labelled row
+    with pytest.raises(ValueError, match="single labelled row"):
+        est.fit(X, y1)
+    with pytest.raises(ValueError, match="fewer samples than clusters"):
+        clone(est).set_params(n_clusters=int((y == -1).sum()) + 1).fit(X, y)
+    with pytest.raises(ValueError, match="NaN"):
+        est.fit(X, np.where(y >= 0, y, np.nan))
+    with pytest.raises(ValueError, match="rows but y has"):
+        est.fit(X, y[:-1])
+    # all rows labelled: nothing to discover -> warn and cluster all rows (like
+    # scikit-learn clusterers, which ignore y; its estimator checks pass labels)
+    with pytest.warns(UserWarning, match="no unlabelled row"):
+        est.set_params(n_clusters=N_KNOWN).fit(X[y >= 0], y[y >= 0])
+    assert np.all(est.labels_ >= 0) and len(est.known_classes_) == 0
+
+
+def test_bad_params(blobs):
+    X, y, _ = blobs
+    with pytest.raises(ValueError, match="min_dist"):
+        NCDSpectralClustering(min_dist=1.5).fit(X, y)
+    with pytest.raises(ValueError, match="seeding"):
+        NCDKMeans(seeding="kmeans").fit(X, y)
+    with pytest.raises(ValueError, match="w must be"):
+        PBN(w=2.0).fit(X, y)
+    with pytest.raises(ValueError, match="k_range"):
+        NCDKMeans(k_range=(1, 5)).fit(X, y)
+
+
+def test_spectral_memory_guard():
+    from skdeepcluster.ncd import _spectral
+
+    old = _spectral.MAX_DENSE_BYTES
+    _spectral.MAX_DENSE_BYTES = 1000
+    try:
+        X, t = make_blobs(60, centers=3, random_state=0)
+        with pytest.raises(ValueError, match="Subsample"):
+            NCDSpectralClustering(n_clusters=2).fit(X, np.where(t < 1, t, -1))
+    finally:
+        _spectral.MAX_DENSE_BYTES = old
+
+
+def test_spectral_score_is_transductive(blobs):
+    X, y, _ = blobs
+    est = NCDSpectralClustering(n_clusters=N_NOVEL, n_init=2, random_state=0).fit(X, y)
+    assert -1 <= est.score(X) <= 1
+    assert not hasattr(est, "predict")
+    with pytest.raises(ValueError, match="transductive"):
+        est.score(X[:-1])
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_pipeline(Est, blobs):
+    X, y, t = blobs
+    pipe = make_pipeline(StandardScaler(), _fast(Est(n_clusters=N_NOVEL, random_state=0)))
+    pipe.fit(X * 10 + 3, y)
+    novel = y == -1
+    assert clustering_accuracy(t[novel], pipe[-1].labels_[novel]) >= 0.95
+    if hasattr(pipe, "predict"):
+        assert pipe.predict(X[:5] * 10 + 3).shape == (5,)
+
+
+def test_plain_clustering_with_y_none(blobs):
+    X, _, t = blobs
+    for Est in ESTIMATORS:
+        est = _fast(Est(n_clusters=7, random_state=0)).fit(X)
+        assert len(est.known_classes_) == 0
+        assert clustering_accuracy(t, est.labels_) >= 0.9
+
+
+def test_pbn_set_output_and_feature_names():
+    est = PBN(n_clusters=2, max_epochs=2, batch_size=16, n_init=2, random_state=0)
+    check_set_output_transform("PBN", est)
+    check_transformer_get_feature_names_out("PBN", est)
+
+
+def _check_instances():
+    return [
+        NCDKMeans(n_clusters=3, n_init=2, random_state=0),
+        NCDSpectralClustering(n_clusters=3, n_init=2, random_state=0),
+        PBN(n_clusters=3, max_epochs=8, batch_size=32, lr=1e-2, n_init=2,
+            random_state=0),
+    ]
+
+
+@parametrize_with_checks(_check_instances())
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
