@@ -1,0 +1,103 @@
+"""
+Choosing the number of clusters without labels
+==============================================
+
+Selection curves over ``n_clusters`` for the label-free scorers of
+:mod:`skdeepcluster.metrics` and :mod:`skdeepcluster.model_selection`, on data
+with 5 known clusters (the labels are used only for the title, never for
+selection).
+
+The first panel shows the pitfall: a model's own training objective
+(``KMeans.score`` = minus the inertia) keeps improving as ``n_clusters`` grows,
+so ``GridSearchCV`` with its default ``scoring=None`` picks the largest
+candidate. The other scorers peak at (or next to) the true number of clusters.
+"""
+
+# %%
+# Data: 5 Gaussian clusters in 6 dimensions
+# -----------------------------------------
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.datasets import make_blobs
+from sklearn.mixture import GaussianMixture
+from sklearn.model_selection import GridSearchCV
+
+from skdeepcluster.metrics import (
+    calinski_harabasz_scorer,
+    davies_bouldin_scorer,
+    silhouette_scorer,
+)
+from skdeepcluster.model_selection import (
+    full_data_cv,
+    held_out_likelihood_scorer,
+    largest_n_clusters_within,
+    make_stability_scorer,
+    neg_bic,
+)
+
+QUICK = os.environ.get("SKDEEPCLUSTER_EXAMPLE_QUICK") == "1"
+n_samples = 300 if QUICK else 1000
+grid = list(range(2, 9))
+X, y = make_blobs(n_samples, n_features=6, centers=5, cluster_std=1.5,
+                  random_state=3)
+print(f"{n_samples} rows, true number of clusters: {len(np.unique(y))}")
+
+# %%
+# One grid search per scorer
+# --------------------------
+# Inductive models (with ``predict``) are scored on held-out folds; BIC is
+# computed on the data the model was fitted on (``cv=full_data_cv(X)``).
+# The stability scorer refits the candidate on pairs of half-samples and
+# measures their agreement (ARI); ``largest_n_clusters_within`` takes the
+# finest clustering that is (almost) as stable as the best one.
+kmeans = KMeans(n_init=3, random_state=0)
+gmm = GaussianMixture(random_state=0)
+setups = {
+    "KMeans.score (-inertia): DON'T": (kmeans, "n_clusters", None, 3, True),
+    "silhouette": (kmeans, "n_clusters", silhouette_scorer, 3, True),
+    "Calinski-Harabasz": (kmeans, "n_clusters", calinski_harabasz_scorer, 3, True),
+    "-Davies-Bouldin": (kmeans, "n_clusters", davies_bouldin_scorer, 3, True),
+    "stability (ARI)": (kmeans, "n_clusters", make_stability_scorer(3), 2,
+                        largest_n_clusters_within(0.02)),
+    "GMM held-out log-lik.": (gmm, "n_components", held_out_likelihood_scorer, 3, True),
+    "GMM -BIC (fit on all)": (gmm, "n_components", neg_bic, full_data_cv(X), True),
+}
+
+curves = {}
+for name, (est, param, scoring, cv, refit) in setups.items():
+    search = GridSearchCV(est, {param: grid}, scoring=scoring, cv=cv, refit=refit)
+    search.fit(X)
+    curves[name] = (search.cv_results_["mean_test_score"], search.best_params_[param])
+    print(f"{name:32s} picks {search.best_params_[param]}")
+
+# %%
+# Selection curves
+# ----------------
+fig, axes = plt.subplots(2, 4, figsize=(13, 5.5), sharex=True)
+for ax, (name, (scores, best)) in zip(axes.ravel(), curves.items()):
+    ax.plot(grid, scores, "o-")
+    ax.axvline(best, color="tab:red", ls="--", lw=1)
+    ax.set_title(f"{name}\npicks {best}", fontsize=9)
+    ax.set_xlabel("n_clusters")
+axes.ravel()[-1].axis("off")
+fig.suptitle("Label-free selection of n_clusters (true: 5)")
+fig.tight_layout()
+plt.show()
+
+# %%
+# Transductive estimators
+# -----------------------
+# Estimators without ``predict`` (here agglomerative clustering) cannot label
+# a held-out fold. Score them on the rows they were fitted on: the scorer then
+# reads ``labels_`` instead of refitting.
+from sklearn.cluster import AgglomerativeClustering
+
+search = GridSearchCV(AgglomerativeClustering(), {"n_clusters": grid},
+                      scoring=silhouette_scorer, cv=full_data_cv(X)).fit(X)
+print("AgglomerativeClustering + full_data_cv picks", search.best_params_["n_clusters"])
