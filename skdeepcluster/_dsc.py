@@ -28,6 +28,7 @@ import os
 import warnings
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 import torch
 from scipy.sparse.linalg import eigsh, svds
@@ -78,6 +79,17 @@ def _same_pads(size, kernel, stride=2):
     return total // 2, total - total // 2, out
 
 
+def _dscnet_init(layer):
+    """DSC-Net's initialisation: Xavier-uniform weights, zero biases.
+
+    Zero biases also keep the final ReLU of the decoder alive: with PyTorch's
+    default uniform bias a negative last bias can zero every output pixel, and
+    the reconstruction gradient with it.
+    """
+    nn.init.xavier_uniform_(layer.weight)
+    nn.init.zeros_(layer.bias)
+
+
 class _ConvEncoder(nn.Module):
     """DSC-Net encoder: per layer TF-SAME padding, Conv2d(stride 2), ReLU.
 
@@ -96,7 +108,9 @@ class _ConvEncoder(nn.Module):
             ph0, ph1, h_out = _same_pads(h, k)
             pw0, pw1, w_out = _same_pads(w, k)
             self.pads.append((pw0, pw1, ph0, ph1))
-            self.convs.append(nn.Conv2d(c, c_out, k, stride=2))
+            conv = nn.Conv2d(c, c_out, k, stride=2)
+            _dscnet_init(conv)
+            self.convs.append(conv)
             c, h, w = c_out, h_out, w_out
             self.sizes.append((h, w))
         self.out_shape = (c, h, w)
@@ -119,9 +133,9 @@ class _ConvDecoder(nn.Module):
         self.deconvs = nn.ModuleList()
         self.targets = []
         for i in reversed(range(len(channels))):
-            self.deconvs.append(
-                nn.ConvTranspose2d(channels[i], in_ch[i], kernel_sizes[i], stride=2)
-            )
+            deconv = nn.ConvTranspose2d(channels[i], in_ch[i], kernel_sizes[i], stride=2)
+            _dscnet_init(deconv)
+            self.deconvs.append(deconv)
             self.targets.append(encoder.sizes[i])
         self.last_relu = last_relu
 
@@ -414,9 +428,8 @@ def _shifted_laplacian_embedding(A, n_clusters, seed):
     dm = 1.0 / np.sqrt(deg + eps)
     S = sp.diags(dm) @ A @ sp.diags(dm)
     L = (sp.identity(n, format="csr") + S).tocsr()
-    if n <= 600 or n_clusters >= n - 1:
-        _, vecs = np.linalg.eigh(L.toarray())
-        V = vecs[:, ::-1][:, :n_clusters]
+    if n <= 200 or n_clusters >= n // 4:
+        _, V = scipy.linalg.eigh(L.toarray(), subset_by_index=[n - n_clusters, n - 1])
     else:
         v0 = np.random.RandomState(seed % (2**32 - 1)).uniform(0.5, 1.5, n)
         _, V = eigsh(L, k=n_clusters, which="LA", v0=v0)
@@ -467,7 +480,7 @@ def shifted_laplacian_clustering(C, n_clusters, n_retained=9, *, kmeans_n_init=2
     >>> from skdeepcluster._dsc import shifted_laplacian_clustering
     >>> C = np.kron(np.eye(2), np.ones((3, 3)))
     >>> labels, A = shifted_laplacian_clustering(C, 2, n_retained=2)
-    >>> len(set(labels[:3].tolist())), labels[0] != labels[3]
+    >>> len(set(labels[:3].tolist())), bool(labels[0] != labels[3])
     (1, True)
     """
     seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
@@ -628,8 +641,9 @@ class DSC(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseE
     kernel_sizes : tuple of int, default=(3, 3)
         Kernel size of each conv layer (same length as ``channels``).
     hidden_dims : tuple of int or None, default=None
-        Widths of the MLP encoder (tabular data). None uses
-        ``(h, max(h // 2, 4))`` with ``h = min(max(n_features, 16), 256)``.
+        Widths of the MLP encoder (tabular data). None uses ``(h, h // 2)`` with
+        ``h = min(max(2 * n_features, 64), 512)``: the last layer must be wide
+        enough to hold ``n_clusters`` distinct subspaces for ``predict``.
     pretrain : {"reconstruction"} or None, default="reconstruction"
         Stage 0. None skips pretraining (the encoder starts at random).
     lr : float, default=1e-3
@@ -733,7 +747,7 @@ class DSC(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseE
     >>> dsc = DSC(n_clusters=3, n_retained=3, pretrain_max_epochs=5,
     ...           random_state=0).fit(X)
     >>> dsc.labels_.shape, dsc.transform(X[:2]).shape
-    ((120,), (2, 16))
+    ((120,), (2, 32))
     """
 
     def __init__(self, n_clusters=8, *, n_retained=9, input_shape=None, channels=(10, 20),
@@ -832,8 +846,8 @@ class DSC(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseE
             dec = _ConvDecoder(enc, channels, kernels, last_relu=self._nonneg_)
             return enc, dec
         if self.hidden_dims is None:
-            h = min(max(n_features, 16), 256)
-            hidden = (h, max(h // 2, 4))
+            h = min(max(2 * n_features, 64), 512)
+            hidden = (h, h // 2)
         else:
             hidden = tuple(int(h) for h in self.hidden_dims)
             if len(hidden) == 0 or min(hidden) < 1:
@@ -910,7 +924,7 @@ class DSC(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseE
         else:
             m = self.n_subsample
             if m is None:
-                m = min(5000, self.max_dense_samples)
+                m = min(5000, self.max_dense_samples, n)
                 while m > 2 * K and dense_memory_bytes(m, layer_dims) > limit:
                     m = int(m * 0.8)
             m = min(int(m), n)

@@ -1,0 +1,210 @@
+"""Tests of DSC (deep subspace clustering, LIHFSS-SVDSC) and make_subspaces."""
+
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.datasets import load_digits
+from sklearn.metrics import normalized_mutual_info_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdeepcluster import DSC
+from skdeepcluster._dsc import dense_memory_bytes, shifted_laplacian_clustering
+from skdeepcluster.datasets import make_subspaces
+from skdeepcluster.metrics import clustering_accuracy, silhouette_scorer
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Small full-batch nets run fastest single-threaded on a shared CI machine."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+FAST = dict(pretrain_max_epochs=10, se_max_epochs=60, sn_max_epochs=10, kmeans_n_init=3)
+
+
+@parametrize_with_checks(
+    [DSC(n_clusters=3, n_retained=5, random_state=0, **FAST)],
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def subspaces():
+    return make_subspaces(300, 30, n_clusters=5, subspace_dim=5, noise=0.1, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(subspaces):
+    X, _ = subspaces
+    return DSC(n_clusters=5, pretrain_max_epochs=30, random_state=0).fit(X)
+
+
+def test_make_subspaces():
+    X, y = make_subspaces(90, 12, n_clusters=3, subspace_dim=2, random_state=1)
+    assert X.shape == (90, 12) and y.dtype == np.int64
+    assert np.bincount(y).tolist() == [30, 30, 30]
+    for k in range(3):  # noiseless: each cluster spans exactly a 2-D subspace
+        s = np.linalg.svd(X[y == k], compute_uv=False)
+        assert s[1] > 1e-3 and s[2] < 1e-10
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0)
+    with pytest.raises(ValueError, match="subspace_dim"):
+        make_subspaces(10, 3, subspace_dim=4)
+
+
+def test_union_of_subspaces_accuracy(subspaces, fitted):
+    X, y = subspaces
+    assert clustering_accuracy(y, fitted.labels_) >= 0.95
+    # out-of-sample rule on fresh points of the same subspaces
+    assert clustering_accuracy(y, fitted.predict(X)) >= 0.8
+
+
+def test_fitted_attributes(subspaces, fitted):
+    X, _ = subspaces
+    n = len(X)
+    m = fitted
+    assert m.labels_.dtype == np.int64 and set(m.labels_) == set(range(5))
+    assert m.coef_.shape == (n, n) and m.coef_.dtype == np.float32
+    np.testing.assert_array_equal(np.diag(m.coef_), 0.0)
+    assert sp.issparse(m.affinity_) and m.affinity_.shape == (n, n)
+    assert abs(m.affinity_ - m.affinity_.T).max() < 1e-12
+    assert m.affinity_.diagonal().max() == 0
+    # n_retained leading coefficients per column, symmetrised: at least 9 per row
+    assert (np.diff(m.affinity_.indptr) >= 9).all()
+    e0, e1, e2 = m.stage_epochs_
+    assert e0 == 30 and m.min_epochs <= e1 <= m.se_max_epochs and 1 <= e2 <= m.sn_max_epochs
+    assert m.n_iter_ == e0 + e1 + e2 == len(m.history_)
+    assert m.stop_reasons_["stage1"] in ("rse", "loss_plateau", "max_epochs")
+    rse = [r["rse"] for r in m.history_ if r["stage"] == 1]
+    if m.stop_reasons_["stage1"] == "rse":  # the label-free rule fired where it says
+        assert rse[-1] <= m.tol_rse < min(rse[: m.min_epochs - 1])
+    Z = m.transform(X[:7])
+    assert Z.shape == (7, m.subspace_means_.shape[1])
+    np.testing.assert_allclose(np.linalg.norm(Z, axis=1), 1.0)
+    assert m.score(X) <= 0
+    np.testing.assert_array_equal(m.subsample_indices_, np.arange(n))
+
+
+def test_digits_quality_floor():
+    X, y = load_digits(return_X_y=True)
+    idx = np.random.RandomState(0).permutation(len(X))[:500]
+    X, y = X[idx], y[idx]
+    m = DSC(n_clusters=10, input_shape=(1, 8, 8), pretrain_max_epochs=30,
+            random_state=0).fit(X)
+    assert clustering_accuracy(y, m.labels_) >= 0.75
+    assert normalized_mutual_info_score(y, m.labels_) >= 0.70
+
+
+def test_reproducible(subspaces):
+    X, _ = subspaces
+    a = DSC(n_clusters=5, random_state=3, **FAST).fit(X[:150])
+    b = DSC(n_clusters=5, random_state=3, **FAST).fit(X[:150])
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+
+
+def test_pickle_roundtrip(subspaces, fitted):
+    X, _ = subspaces
+    m2 = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(m2.predict(X), fitted.predict(X))
+    np.testing.assert_array_equal(m2.transform(X), fitted.transform(X))
+    assert m2.net_.module_.C.numel() == 0  # C released from the net, kept in coef_
+
+
+def test_subsample_mode(subspaces):
+    X, y = subspaces
+    m = DSC(n_clusters=5, mode="auto", max_dense_samples=200, n_subsample=150,
+            pretrain_max_epochs=30, random_state=0).fit(X)
+    assert len(m.subsample_indices_) == 150 and m.coef_.shape == (150, 150)
+    assert m.labels_.shape == (300,)
+    assert clustering_accuracy(y, m.labels_) >= 0.8
+    rest = np.setdiff1d(np.arange(300), m.subsample_indices_)
+    np.testing.assert_array_equal(m.labels_[rest], m.predict(X[rest]))
+
+
+def test_dscnet_postprocess(subspaces):
+    X, y = subspaces
+    m = DSC(n_clusters=5, postprocess="dscnet", pretrain_max_epochs=30,
+            random_state=0).fit(X)
+    assert clustering_accuracy(y, m.labels_) >= 0.9
+
+
+def test_shifted_laplacian_helper():
+    C = np.kron(np.eye(3), np.ones((4, 4)))
+    labels, A = shifted_laplacian_clustering(C, 3, n_retained=2)
+    assert clustering_accuracy(np.repeat([0, 1, 2], 4), labels) == 1.0
+    assert A.diagonal().max() == 0
+
+
+def test_pipeline_gridsearch(subspaces):
+    X, _ = subspaces
+    X = X[:150]
+    pipe = Pipeline([
+        ("scale", FunctionTransformer(lambda Z: 2.0 * Z)),
+        ("dsc", DSC(random_state=0, **FAST)),
+    ])
+    everything = np.arange(len(X))
+    search = GridSearchCV(pipe, {"dsc__n_clusters": [3, 5]}, scoring=silhouette_scorer,
+                          cv=[(everything, everything)], error_score="raise")
+    search.fit(X)
+    assert search.best_params_["dsc__n_clusters"] in (3, 5)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.predict(X).shape == (150,)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_rejects_non_finite(bad):
+    X, _ = make_subspaces(40, 6, n_clusters=2, subspace_dim=2, random_state=0)
+    X[3, 2] = bad
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        DSC(n_clusters=2, **FAST).fit(X)
+
+
+def test_too_few_samples_per_cluster():
+    X, _ = make_subspaces(10, 6, n_clusters=2, subspace_dim=2, random_state=0)
+    with pytest.raises(ValueError, match="Too few samples per cluster"):
+        DSC(n_clusters=6, **FAST).fit(X)
+    with pytest.raises(ValueError, match="fewer samples than clusters"):
+        DSC(n_clusters=11, **FAST).fit(X)
+
+
+def test_dense_beyond_memory_estimate():
+    X, _ = make_subspaces(200, 6, n_clusters=2, subspace_dim=2, random_state=0)
+    need = dense_memory_bytes(200, (6, 64, 32))
+    with pytest.raises(ValueError, match="mode='subsample'"):
+        DSC(n_clusters=2, mode="dense", max_memory=need // 2, **FAST).fit(X)
+    # auto falls back to a subsample that fits
+    m = DSC(n_clusters=2, mode="auto", max_memory=need // 2, random_state=0, **FAST).fit(X)
+    assert len(m.subsample_indices_) < 200
+    assert dense_memory_bytes(len(m.subsample_indices_)) <= need // 2
+
+
+def test_bad_params():
+    X, _ = make_subspaces(40, 16, n_clusters=2, subspace_dim=2, random_state=0)
+    with pytest.raises(ValueError, match="input_shape"):
+        DSC(n_clusters=2, input_shape=(1, 3, 3)).fit(X)
+    with pytest.raises(ValueError, match="postprocess"):
+        DSC(n_clusters=2, postprocess="nope").fit(X)
+    with pytest.raises(ValueError, match="mode"):
+        DSC(n_clusters=2, mode="sparse").fit(X)
+    with pytest.raises(ValueError, match="n_retained"):
+        DSC(n_clusters=2, n_retained=0).fit(X)
+
+
+def test_conv_autoencoder_shapes():
+    X, y = load_digits(return_X_y=True)
+    m = DSC(n_clusters=3, input_shape=(1, 8, 8), channels=(4, 6), kernel_sizes=(3, 5),
+            random_state=0, **FAST).fit(X[:60])
+    enc = m.net_.module_.encoder
+    assert enc.sizes == [(8, 8), (4, 4), (2, 2)]
+    assert m.transform(X[:3]).shape == (3, 6 * 2 * 2)
+    assert m.get_feature_names_out().shape == (24,)
