@@ -6,6 +6,7 @@ from ._depict import DEPICT  # noqa: E402
 from ._dsc import DSC  # noqa: E402
 # estimators are added below as they land
 from .ncd import NCDKMeans, NCDSpectralClustering, PBN  # noqa: E402
+from ._sdp import ILASDP, SDPKMeans  # noqa: E402
 
 __all__ = [
     "NCDKMeans",
@@ -13,6 +14,8 @@ __all__ = [
     "PBN",
     "DEPICT",
     "DSC",
+    "ILASDP",
+    "SDPKMeans",
 
     "__version__",
 ]

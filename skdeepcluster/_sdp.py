@@ -1,0 +1,869 @@
+"""SDP k-means (Peng-Wei) and iterative likelihood-adjusted SDP clustering (iLA-SDP).
+
+Two solvers back both estimators (see :mod:`skdeepcluster.sdp`):
+
+* ``"exact"``: ADMM on the dense n x n blocks (torch, float64), O(K n^2) memory and
+  one ``eigh`` per block and iteration: small n only;
+* ``"lowrank"``: nonnegative Burer-Monteiro factorisation with an augmented
+  Lagrangian and projected gradient + Armijo, several starts solved as one batch,
+  O(n (p + K r)) memory: never an n x n array.
+
+Above ``max_full_samples`` the estimators fit on a subsample and lift the
+solution to every row (nearest centre for SDP k-means, the quadratic
+discriminant rule for iLA-SDP).
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from scipy.special import logsumexp
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .sdp._exact import solve_exact
+from .sdp._lowrank import solve_lowrank
+from .sdp._problem import (
+    cpu_threads,
+    exact_memory_bytes,
+    lasdp_problem,
+    peng_wei_problem,
+)
+from .utils import check_memory, check_n_clusters, fit_kmeans, resolve_device
+
+__all__ = ["SDPKMeans", "ILASDP"]
+
+#: The exact route refuses problems whose dense ADMM state exceeds this.
+EXACT_MEMORY_LIMIT = 2 * 2**30
+
+_COV_TYPES = ("full", "diag", "spherical", "tied")
+
+
+# ----------------------------------------------------------------------------- helpers
+def _check_choice(name, value, options):
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {options}, got {value!r}.")
+    return value
+
+
+def _check_int(name, value, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
+    return int(value)
+
+
+def _check_float(name, value, low, strict=False):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number, got {value!r}.")
+    if (value <= low) if strict else (value < low):
+        raise ValueError(f"{name} must be {'>' if strict else '>='} {low}, got {value!r}.")
+    return float(value)
+
+
+def _standardize(X):
+    mean = X.mean(axis=0)
+    scale = X.std(axis=0)
+    scale = np.where(scale > 1e-12 * max(1.0, float(np.abs(X).max(initial=0.0))),
+                     scale, 1.0)
+    return (X - mean) / scale, mean, scale
+
+
+def _choose_solver(solver, n, n_blocks, max_exact_samples):
+    """Return "exact" or "lowrank" for a (sub)problem with n rows."""
+    need = exact_memory_bytes(n, n_blocks)
+    if solver == "exact":
+        check_memory(
+            need, EXACT_MEMORY_LIMIT, f"The exact SDP solver at n_samples={n}",
+            "Use solver='lowrank' (linear memory in n) or solver='auto'.")
+        return "exact"
+    if solver == "lowrank":
+        return "lowrank"
+    if n <= max_exact_samples and need <= EXACT_MEMORY_LIMIT:
+        return "exact"
+    return "lowrank"
+
+
+def _subsample(Xs, m, weighting, n_clusters, rng):
+    """Indices of a size-m subsample, uniform or balanced over a k-means labelling."""
+    n = Xs.shape[0]
+    if weighting == "uniform":
+        return np.sort(rng.choice(n, size=m, replace=False))
+    labels, _, _ = fit_kmeans(Xs, n_clusters, n_init=3, random_state=rng)
+    counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
+    prob = 1.0 / counts[labels]
+    prob /= prob.sum()
+    return np.sort(rng.choice(n, size=m, replace=False, p=prob))
+
+
+def _fill_empty(labels, scores, n_clusters):
+    """Give every empty cluster the row scoring highest for it (rows of clusters of size > 1)."""
+    labels = labels.copy()
+    for _ in range(n_clusters):
+        counts = np.bincount(labels, minlength=n_clusters)
+        empty = np.flatnonzero(counts == 0)
+        if empty.size == 0:
+            break
+        k = empty[0]
+        movable = counts[labels] > 1
+        cand = np.where(movable, scores[:, k], -np.inf)
+        labels[int(np.argmax(cand))] = k
+    return labels
+
+
+def _label_factors(labels, n_clusters, n_blocks, rank, traces_one_block, dtype, device,
+                   noise=0.0, generator=None):
+    """Factor(s) of B(labels): (1, K_b, n, r). Peng-Wei: one block with K columns."""
+    n = labels.shape[0]
+    lab = torch.as_tensor(labels, device=device)
+    onehot = torch.nn.functional.one_hot(lab, n_clusters).to(dtype)  # (n, K)
+    sizes = onehot.sum(dim=0).clamp_min(1.0)
+    F = onehot / sizes.sqrt()
+    if traces_one_block:  # Peng-Wei: Z = F F^T
+        U = torch.zeros(1, 1, n, rank, dtype=dtype, device=device)
+        U[0, 0, :, :n_clusters] = F
+    else:  # LA-SDP: B_k = f_k f_k^T
+        U = torch.zeros(1, n_blocks, n, rank, dtype=dtype, device=device)
+        U[0, :, :, 0] = F.T
+    if noise > 0:
+        U = U + noise * torch.rand(U.shape, dtype=dtype, device=device,
+                                   generator=generator) / np.sqrt(n)
+    return U
+
+
+def _stats_from_factors(U, Xt):
+    """Memberships (S, K_b, n) and X^T B_k X (S, K_b, p, p) of B_k = U_k U_k^T."""
+    colsum = U.sum(dim=2)
+    w = torch.einsum("sknr,skr->skn", U, colsum)
+    XtU = torch.einsum("np,sknr->skpr", Xt, U)
+    XBX = XtU @ XtU.transpose(2, 3)
+    return w, XBX
+
+
+def _stats_from_dense(B, Xt):
+    w = B.sum(dim=2)
+    XBX = Xt.T @ B @ Xt
+    return w[None], XBX[None]
+
+
+def _scatter(w, XBX, Xt):
+    """M_k = X^T L(B_k) X = X^T diag(w_k) X - X^T B_k X, shape (S, K, p, p)."""
+    XwX = torch.einsum("skn,np,nq->skpq", w, Xt, Xt)
+    M = XwX - XBX
+    return 0.5 * (M + M.transpose(-1, -2))
+
+
+def _cov_update(M, nhat, reg, cov_type):
+    """Exact maximiser of the penalised objective in the covariances, (K, p, p)."""
+    K, p, _ = M.shape
+    eye = torch.eye(p, dtype=M.dtype, device=M.device)
+    if cov_type == "tied":
+        cov = (M.sum(dim=0) + reg * eye) / nhat.sum()
+        return cov.expand(K, p, p).clone()
+    cov = (M + reg * eye) / nhat[:, None, None]
+    if cov_type == "diag":
+        cov = torch.diag_embed(torch.diagonal(cov, dim1=1, dim2=2))
+    elif cov_type == "spherical":
+        var = torch.diagonal(cov, dim1=1, dim2=2).mean(dim=1)
+        cov = var[:, None, None] * eye
+    return cov
+
+
+def _objective(M, nhat, cov, reg, cov_type):
+    """Penalised objective sum_k [-tr(S_k^-1 M_k) - nhat_k log|S_k|] - reg * pen.
+
+    ``M`` (S, K, p, p), ``nhat`` (S, K); returns (S,) values and the unpenalised F.
+    """
+    chol = torch.linalg.cholesky(cov)
+    eye = torch.eye(cov.shape[-1], dtype=cov.dtype, device=cov.device)
+    prec = torch.cholesky_solve(eye.expand_as(cov), chol)
+    logdet = 2.0 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(dim=1)
+    F = -(prec[None] * M).sum(dim=(2, 3)).sum(dim=1) - (nhat * logdet[None]).sum(dim=1)
+    tr_prec = torch.diagonal(prec, dim1=1, dim2=2).sum(dim=1)
+    pen = tr_prec[0] if cov_type == "tied" else tr_prec.sum()
+    return F - reg * pen, F
+
+
+def _random_factors(S, n_blocks, n, rank, dtype, device, generator):
+    return torch.rand(S, n_blocks, n, rank, dtype=dtype, device=device,
+                      generator=generator)
+
+
+def _peng_wei(Xs, n_clusters, solver, rank, n_restarts, tol, max_iter, device, rng,
+              verbose=0):
+    """Peng-Wei SDP k-means on standardised rows: labels, objective, steps, solver."""
+    n = Xs.shape[0]
+    K = n_clusters
+    route = solver
+    Xt = torch.as_tensor(Xs, dtype=torch.float64, device=device)
+    problem = peng_wei_problem(Xt, K)
+    gen = torch.Generator(device=device)
+    gen.manual_seed(int(rng.randint(0, 2**31 - 1)))
+    if K == 1:
+        return np.zeros(n, dtype=np.int64), float(Xt.sum(dim=0).pow(2).sum() / n), 0
+    if route == "exact":
+        B, info = solve_exact(problem.dense(), problem.traces, tol=tol,
+                              max_iter=max_iter, verbose=verbose)
+        Z = B[0]
+        objective = float((Xt.T @ Z @ Xt).trace())
+        evals, evecs = torch.linalg.eigh(0.5 * (Z + Z.T))
+        emb = evecs[:, -K:] * evals[-K:].clamp_min(0.0).sqrt()
+        n_steps = info["n_iter"]
+    else:
+        r = max(int(rank) if rank is not None else 2 * K, K)
+        km_labels, _, _ = fit_kmeans(Xs, K, n_init=1, random_state=rng)
+        km_labels = _fill_empty(km_labels, np.zeros((n, K)), K)
+        warm = _label_factors(km_labels, K, 1, r, True, torch.float64, device,
+                              noise=0.01, generator=gen)
+        starts = [warm]
+        if n_restarts > 0:
+            starts.append(_random_factors(n_restarts, 1, n, r, torch.float64, device, gen))
+        U, info = solve_lowrank(problem, torch.cat(starts), tol=tol, max_iter=max_iter,
+                                verbose=verbose)
+        best = _best_start(info)
+        Ub = U[best, 0]
+        XtU = Xt.T @ Ub
+        objective = float(XtU.pow(2).sum())
+        left, svals, _ = torch.linalg.svd(Ub, full_matrices=False)
+        emb = left[:, :K] * svals[:K]
+        n_steps = info["n_iter"]
+    emb = emb.cpu().numpy()
+    seed = int(rng.randint(0, 2**31 - 1))
+    labels = KMeans(K, n_init=10, random_state=seed).fit_predict(emb).astype(np.int64)
+    return labels, objective, n_steps
+
+
+def _best_start(info):
+    """Largest objective among the starts whose constraint residual is small."""
+    res = info["residual"]
+    obj = info["objective"]
+    ok = res <= torch.clamp(10.0 * res.min(), min=1e-4)
+    masked = torch.where(ok, obj, torch.full_like(obj, -float("inf")))
+    return int(torch.argmax(masked))
+
+
+# ----------------------------------------------------------------------------- estimators
+class _SDPBase(ClusterMixin, BaseEstimator):
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        return tags
+
+    def _validate_common(self, X):
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        X = np.asarray(X, dtype=np.float64)
+        n = X.shape[0]
+        K = check_n_clusters(self.n_clusters, n)
+        _check_choice("solver", self.solver, ("auto", "exact", "lowrank"))
+        _check_int("n_restarts", self.n_restarts, 0)
+        _check_int("max_exact_samples", self.max_exact_samples, 0)
+        _check_int("max_full_samples", self.max_full_samples, 2)
+        _check_int("subsample_size", self.subsample_size, 2)
+        device = resolve_device(self.device)
+        return X, n, K, device
+
+
+class SDPKMeans(_SDPBase):
+    """Peng-Wei SDP relaxation of k-means, solved exactly (small n) or low-rank.
+
+    Solves ``max <X X^T, Z>`` over ``Z`` PSD, ``Z >= 0``, ``Z 1 = 1``, ``tr Z = K``
+    on the z-scored data, rounds ``Z`` by k-means++ (``n_init=10``) on its top-K
+    eigenvectors (or the factor's top-K left singular vectors) and reports the
+    cluster means in the original units. The relaxation is tight on
+    well-separated clusters; it is an isotropic (equal spherical covariance)
+    model, like k-means.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters K.
+    solver : {"auto", "exact", "lowrank"}, default="auto"
+        ``"exact"``: ADMM on the dense n x n matrix (O(n^2) memory, O(n^3) per
+        step); ``"lowrank"``: nonnegative Burer-Monteiro ``Z = U U^T`` with
+        ``U >= 0`` of rank ``rank`` (O(n K) memory). ``"auto"`` takes ``"exact"``
+        up to ``max_exact_samples`` rows (and a 2 GiB memory estimate), else
+        ``"lowrank"``. The choice is stored in ``solver_``.
+    rank : int or None, default=None
+        Columns of the factor U; None means ``2 * n_clusters``.
+    n_restarts : int, default=4
+        Random nonnegative starts of the low-rank solver, besides one warm start
+        from a single k-means++ run; the start with the best SDP objective wins.
+    max_iter : int, default=50000
+        Maximum solver steps (projected-gradient steps, or ADMM iterations capped
+        at 5000 for the exact route).
+    tol : float, default=1e-5
+        Constraint residual at which the solver stops.
+    max_exact_samples : int, default=100
+        Largest n for which ``solver="auto"`` uses the exact route.
+    max_full_samples : int, default=100000
+        Above this many rows, fit on a subsample of ``subsample_size`` rows and
+        assign every row to its nearest centre.
+    subsample_size : int, default=5000
+        Size of that subsample (drawn with probability inversely proportional
+        to the size of a preliminary k-means cluster).
+    device : str, default="cpu"
+        Torch device of the solvers ("cpu", "cuda", "cuda:N" or "auto").
+    random_state : int, RandomState instance or None, default=None
+        Seeds the starts, the subsample and the rounding.
+    verbose : int, default=0
+        Progress output of the solvers.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of each training row.
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Cluster means in the original units.
+    objective_ : float
+        ``<X X^T, Z>`` of the solution on the standardised (sub)sample.
+    solver_ : str
+        The route used, ``"exact"`` or ``"lowrank"``.
+    n_iter_ : int
+        Solver steps taken.
+    subsample_indices_ : ndarray or None
+        Rows the SDP was solved on when subsampling, else None.
+    inertia_ : float
+        Sum of squared distances of the training rows to their centre.
+    n_features_in_ : int
+        Number of features seen in fit.
+
+    See Also
+    --------
+    ILASDP : the likelihood-adjusted SDP with cluster-specific covariances.
+
+    References
+    ----------
+    J. Peng and Y. Wei, "Approximating K-means-type clustering via semidefinite
+    programming", SIAM J. Optim. 18(1), 2007. Y. Zhuang, X. Chen, Y. Yang,
+    R. Y. Zhang, "Statistically optimal K-means clustering via nonnegative
+    low-rank semidefinite programming", ICLR 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster import SDPKMeans
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.randn(20, 2), rng.randn(20, 2) + 6])
+    >>> model = SDPKMeans(n_clusters=2, random_state=0).fit(X)
+    >>> np.bincount(model.labels_).tolist()
+    [20, 20]
+    """
+
+    def __init__(self, n_clusters=8, *, solver="auto", rank=None, n_restarts=4,
+                 max_iter=50000, tol=1e-5, max_exact_samples=100,
+                 max_full_samples=100000, subsample_size=5000, device="cpu",
+                 random_state=None, verbose=0):
+        self.n_clusters = n_clusters
+        self.solver = solver
+        self.rank = rank
+        self.n_restarts = n_restarts
+        self.max_iter = max_iter
+        self.tol = tol
+        self.max_exact_samples = max_exact_samples
+        self.max_full_samples = max_full_samples
+        self.subsample_size = subsample_size
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        """Solve the SDP on X and round it to ``n_clusters`` clusters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self : SDPKMeans
+        """
+        X, n, K, device = self._validate_common(X)
+        max_iter = _check_int("max_iter", self.max_iter, 1)
+        tol = _check_float("tol", self.tol, 0.0, strict=True)
+        if self.rank is not None:
+            _check_int("rank", self.rank, 1)
+        rng = check_random_state(self.random_state)
+        Xs, mean, scale = _standardize(X)
+        idx = None
+        Xfit = Xs
+        if n > self.max_full_samples:
+            m = min(int(self.subsample_size), n)
+            idx = _subsample(Xs, m, "balanced", K, rng)
+            Xfit = Xs[idx]
+        nfit = Xfit.shape[0]
+        route = _choose_solver(self.solver, nfit, 1, self.max_exact_samples)
+        with cpu_threads(device, nfit * max(K, 1) * 4):
+            labels, objective, n_steps = _peng_wei(
+                Xfit, K, route, self.rank, self.n_restarts, tol,
+                min(max_iter, 5000) if route == "exact" else max_iter,
+                device, rng, self.verbose)
+        labels = _fill_empty(labels, np.zeros((nfit, K)), K)
+        Xorig = X if idx is None else X[idx]
+        centers = np.vstack([Xorig[labels == k].mean(axis=0) for k in range(K)])
+        if idx is not None:
+            labels = self._nearest(X, centers)
+        self.cluster_centers_ = centers
+        self.labels_ = labels.astype(np.int64)
+        self.objective_ = float(objective)
+        self.solver_ = route
+        self.n_iter_ = int(max(n_steps, 1))
+        self.subsample_indices_ = idx
+        self.inertia_ = float(((X - centers[self.labels_]) ** 2).sum())
+        return self
+
+    @staticmethod
+    def _dist2(X, centers):
+        d = (X * X).sum(axis=1)[:, None] - 2 * X @ centers.T + (centers ** 2).sum(axis=1)
+        return np.maximum(d, 0.0)
+
+    def _nearest(self, X, centers):
+        return np.argmin(self._dist2(X, centers), axis=1).astype(np.int64)
+
+    def predict(self, X):
+        """Nearest cluster centre of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._nearest(np.asarray(X, dtype=np.float64), self.cluster_centers_)
+
+    def score(self, X, y=None):
+        """Minus the inertia of X against the fitted centres (higher is better).
+
+        The isotropic Gaussian log-likelihood up to scale and a constant; as for
+        :class:`~sklearn.cluster.KMeans` it grows with ``n_clusters``, so never
+        compare it across numbers of clusters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        d = self._dist2(np.asarray(X, dtype=np.float64), self.cluster_centers_)
+        return -float(d.min(axis=1).sum())
+
+
+class ILASDP(_SDPBase):
+    """Iterative likelihood-adjusted SDP clustering of heterogeneous Gaussians.
+
+    The labels are parameters of the classification likelihood of a Gaussian
+    mixture with cluster-specific covariances. Profiling out the means makes
+    twice the log-likelihood linear in the membership matrices ``B_k``; each
+    iteration maximises it over the LA-SDP relaxation (``B_k`` PSD, ``B_k >= 0``,
+    ``tr B_k = 1``, ``sum_k B_k 1 = 1``) for the current covariances, then
+    updates the covariances in closed form ``(X^T L(B_k) X + reg_covar I) / n_k``.
+    Both steps maximise one penalised objective, which therefore never decreases
+    (``objective_history_``). A safeguard keeps the current labelling whenever
+    the solver returns a worse point. Data are z-scored internally; fitted
+    attributes are in the original units.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters K.
+    covariance_type : {"full", "diag", "spherical", "tied"}, default="full"
+        Constraint on the cluster covariances (each update is the exact
+        constrained maximiser). Prefer "diag" or "spherical" when the number of
+        features is large against the cluster sizes.
+    reg_covar : float, default=1e-6
+        lambda, added to every scatter matrix (standardised units); required, as
+        the unpenalised likelihood is unbounded (a single-point cluster).
+    solver : {"auto", "exact", "lowrank"}, default="auto"
+        Route for each LA-SDP step (see :class:`SDPKMeans`); stored in ``solver_``.
+    init : {"sdp", "kmeans"} or array-like of shape (n_samples,), default="sdp"
+        Initial labels: SDP k-means (:class:`SDPKMeans` on the standardised
+        data), k-means++ (``n_init=10``), or given labels.
+    max_iter : int, default=30
+        Maximum outer iterations (SDP step + covariance update).
+    tol : float, default=1e-6
+        Stop when the labels repeat or the relative objective gain is below tol.
+    n_restarts : int, default=4
+        Random nonnegative starts of the low-rank solver besides the warm start
+        from the current labels and the previous solution.
+    rank : int, default=2
+        Columns of each block's factor in the low-rank route.
+    standardize : bool, default=True
+        z-score the features before fitting (attributes are mapped back).
+    max_exact_samples : int, default=100
+        Largest n for which ``solver="auto"`` takes the exact route.
+    max_full_samples : int, default=100000
+        Above this many rows, fit on ``subsample_size`` rows and assign every row
+        by the quadratic discriminant rule.
+    subsample_size : int, default=5000
+    subsample_weighting : {"balanced", "uniform"}, default="balanced"
+        "balanced" samples rows with probability inversely proportional to the
+        size of their preliminary k-means cluster.
+    device : str, default="cpu"
+        Torch device of the solvers ("cpu", "cuda", "cuda:N" or "auto").
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of each training row (argmax of the memberships; the QDA rule
+        on rows outside the subsample). ``predict`` on training rows may differ.
+    memberships_ : ndarray of shape (n_samples, n_clusters)
+        Soft memberships ``(B_k 1)_i`` (rows sum to one).
+    means_ : ndarray of shape (n_clusters, n_features)
+    covariances_ : ndarray of shape (n_clusters, n_features, n_features)
+        Full matrices in the original units for every ``covariance_type``.
+    precisions_cholesky_ : ndarray of shape (n_clusters, n_features, n_features)
+        ``P_k`` with ``P_k P_k^T = covariances_[k]^-1``.
+    weights_ : ndarray of shape (n_clusters,)
+        ``n_k / n``.
+    objective_history_ : list of float
+        Penalised objective after initialisation and after every iteration.
+    n_iter_ : int
+    converged_ : bool
+    solver_ : str
+    subsample_indices_ : ndarray or None
+    n_features_in_ : int
+
+    See Also
+    --------
+    SDPKMeans : the isotropic baseline used as initialisation.
+    sklearn.mixture.GaussianMixture : EM for the same model.
+
+    References
+    ----------
+    Y. Zhuang, X. Chen, Y. Yang, "Likelihood adjusted semidefinite programs for
+    clustering heterogeneous data", ICML 2023 (the formulation here is derived
+    from the likelihood; no reference code was available).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster import ILASDP
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([0.3 * rng.randn(25, 2), 2.0 * rng.randn(25, 2) + [8, 0]])
+    >>> model = ILASDP(n_clusters=2, random_state=0).fit(X)
+    >>> np.bincount(model.labels_).tolist()
+    [25, 25]
+    """
+
+    def __init__(self, n_clusters=8, *, covariance_type="full", reg_covar=1e-6,
+                 solver="auto", init="sdp", max_iter=30, tol=1e-6, n_restarts=4,
+                 rank=2, standardize=True, max_exact_samples=100,
+                 max_full_samples=100000, subsample_size=5000,
+                 subsample_weighting="balanced", device="cpu", random_state=None,
+                 verbose=0):
+        self.n_clusters = n_clusters
+        self.covariance_type = covariance_type
+        self.reg_covar = reg_covar
+        self.solver = solver
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_restarts = n_restarts
+        self.rank = rank
+        self.standardize = standardize
+        self.max_exact_samples = max_exact_samples
+        self.max_full_samples = max_full_samples
+        self.subsample_size = subsample_size
+        self.subsample_weighting = subsample_weighting
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def _initial_labels(self, Xfit, K, idx, route, device, rng):
+        init = self.init
+        n = Xfit.shape[0]
+        if isinstance(init, str):
+            _check_choice("init", init, ("sdp", "kmeans"))
+            if init == "kmeans":
+                labels, _, _ = fit_kmeans(Xfit, K, n_init=10, random_state=rng)
+            else:
+                labels, _, _ = _peng_wei(Xfit, K, route, None, self.n_restarts, 1e-5,
+                                         5000 if route == "exact" else 50000, device,
+                                         rng, self.verbose)
+        else:
+            labels = np.asarray(init)
+            n_total = n if idx is None else None
+            if labels.ndim != 1 or (n_total is not None and labels.shape[0] != n_total) \
+                    or not np.issubdtype(labels.dtype, np.integer):
+                raise ValueError(
+                    "init must be 'sdp', 'kmeans' or an integer label array of shape "
+                    f"(n_samples,), got {type(init).__name__} of shape "
+                    f"{getattr(labels, 'shape', None)}.")
+            if idx is not None:
+                labels = labels[idx]
+            if labels.min() < 0 or labels.max() >= K:
+                raise ValueError(f"init labels must lie in [0, {K - 1}].")
+        return _fill_empty(np.asarray(labels, dtype=np.int64), np.zeros((n, K)), K)
+
+    def fit(self, X, y=None):
+        """Fit iLA-SDP to X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self : ILASDP
+        """
+        X, n, K, device = self._validate_common(X)
+        cov_type = _check_choice("covariance_type", self.covariance_type, _COV_TYPES)
+        reg = _check_float("reg_covar", self.reg_covar, 0.0, strict=True)
+        max_iter = _check_int("max_iter", self.max_iter, 1)
+        tol = _check_float("tol", self.tol, 0.0)
+        rank = _check_int("rank", self.rank, 1)
+        weighting = _check_choice("subsample_weighting", self.subsample_weighting,
+                                  ("balanced", "uniform"))
+        if not isinstance(self.init, str):
+            init_arr = np.asarray(self.init)
+            if init_arr.ndim != 1 or init_arr.shape[0] != n:
+                raise ValueError(
+                    f"init labels must have shape (n_samples,) = ({n},), got "
+                    f"{init_arr.shape}.")
+        rng = check_random_state(self.random_state)
+        if self.standardize:
+            Xs, mean, scale = _standardize(X)
+        else:
+            Xs, mean, scale = X.copy(), np.zeros(X.shape[1]), np.ones(X.shape[1])
+        idx = None
+        Xfit = Xs
+        if n > self.max_full_samples:
+            m = min(int(self.subsample_size), n)
+            idx = _subsample(Xs, m, weighting, K, rng)
+            Xfit = Xs[idx]
+        nfit, p = Xfit.shape
+        route = _choose_solver(self.solver, nfit, K, self.max_exact_samples)
+        with cpu_threads(device, nfit * K * max(rank, 4)):
+            labels = self._initial_labels(Xfit, K, idx, route, device, rng)
+            result = self._iterate(Xfit, labels, K, route, cov_type, reg, max_iter, tol,
+                                   rank, device, rng)
+        w, means_s, cov_s, history, n_iter, converged = result
+        # ---- back to the original units
+        means = mean + means_s * scale
+        cov = cov_s * scale[None, :, None] * scale[None, None, :]
+        chol = np.linalg.cholesky(cov)
+        eye = np.eye(p)
+        prec_chol = np.stack([
+            np.linalg.solve(chol[k], eye).T for k in range(K)])  # P P^T = cov^-1
+        self.means_ = means
+        self.covariances_ = cov
+        self.precisions_cholesky_ = prec_chol
+        self.weights_ = w.sum(axis=0) / w.shape[0]
+        self.objective_history_ = [float(v) for v in history]
+        self.n_iter_ = int(max(n_iter, 1))
+        self.converged_ = bool(converged)
+        self.solver_ = route
+        self.subsample_indices_ = idx
+        if idx is None:
+            memberships = w
+            labels = _fill_empty(np.argmax(w, axis=1).astype(np.int64), w, K)
+        else:
+            memberships = self._proba(X)
+            labels = np.argmax(memberships, axis=1).astype(np.int64)
+        self.memberships_ = memberships
+        self.labels_ = labels
+        if not converged:
+            warnings.warn(
+                f"ILASDP did not converge within max_iter={max_iter} iterations; "
+                "increase max_iter or tol.", ConvergenceWarning)
+        return self
+
+    def _iterate(self, Xs, labels, K, route, cov_type, reg, max_iter, tol, rank,
+                 device, rng):
+        dtype = torch.float64
+        Xt = torch.as_tensor(Xs, dtype=dtype, device=device)
+        n, p = Xs.shape
+        gen = torch.Generator(device=device)
+        gen.manual_seed(int(rng.randint(0, 2**31 - 1)))
+
+        def label_stats(lab):
+            U = _label_factors(lab, K, K, rank, False, dtype, device)
+            return _stats_from_factors(U, Xt)
+
+        w, XBX = label_stats(labels)
+        M = _scatter(w, XBX, Xt)
+        nhat = w.sum(dim=2)
+        cov = _cov_update(M[0], nhat[0], reg, cov_type)
+        F_prev = float(_objective(M, nhat, cov, reg, cov_type)[0][0])
+        history = [F_prev]
+        prev = None          # previous chosen point: dense B or factor U
+        chosen_w = w[0]
+        converged = False
+        n_iter = 0
+        for it in range(1, max_iter + 1):
+            n_iter = it
+            chol = torch.linalg.cholesky(cov)
+            problem = lasdp_problem(Xt, chol)
+            cand_w, cand_XBX, cand_pts = [], [], []
+            if route == "exact":
+                B0 = prev if prev is not None else None
+                if B0 is None:
+                    U = _label_factors(labels, K, K, rank, False, dtype, device)
+                    B0 = U[0] @ U[0].transpose(1, 2)
+                B, _ = solve_exact(problem.dense(), problem.traces, B0=B0, tol=1e-5,
+                                   max_iter=5000, verbose=self.verbose)
+                B = 0.5 * (B + B.transpose(1, 2))
+                for pt in ([B] if prev is None else [B, prev]):
+                    ws, xs = _stats_from_dense(pt, Xt)
+                    cand_w.append(ws)
+                    cand_XBX.append(xs)
+                    cand_pts.append(pt)
+            else:
+                warm = _label_factors(labels, K, K, rank, False, dtype, device,
+                                      noise=0.01, generator=gen)
+                starts = [warm]
+                if prev is not None:
+                    starts.append(prev[None])
+                if self.n_restarts > 0:
+                    starts.append(_random_factors(self.n_restarts, K, n, rank, dtype,
+                                                  device, gen))
+                U, info = solve_lowrank(problem, torch.cat(starts), verbose=self.verbose)
+                res = info["residual"]
+                ok = res <= torch.clamp(10.0 * res.min(), min=1e-4)
+                keep = [i for i in range(U.shape[0]) if bool(ok[i])]
+                Uk = U[keep]
+                if prev is not None:
+                    Uk = torch.cat([Uk, prev[None]])
+                ws, xs = _stats_from_factors(Uk, Xt)
+                cand_w.append(ws)
+                cand_XBX.append(xs)
+                cand_pts.extend(list(Uk))
+            # safeguard candidate: B(labels)
+            wl, xl = label_stats(labels)
+            cand_w.append(wl)
+            cand_XBX.append(xl)
+            cand_pts.append(None)
+            W_all = torch.cat(cand_w)
+            XBX_all = torch.cat(cand_XBX)
+            M_all = _scatter(W_all, XBX_all, Xt)
+            nhat_all = W_all.sum(dim=2)
+            _, F_all = _objective(M_all, nhat_all, cov, reg, cov_type)
+            best = int(torch.argmax(F_all))
+            if self.verbose:
+                print(f"[ILASDP] iter {it}: LA-SDP objective {float(F_all[best]):.6g} "
+                      f"(labels {float(F_all[-1]):.6g})")
+            chosen_w = W_all[best]
+            pt = cand_pts[best]
+            if pt is None:   # the current labelling won: keep it as the point
+                U = _label_factors(labels, K, K, rank, False, dtype, device)
+                pt = U[0] @ U[0].transpose(1, 2) if route == "exact" else U[0]
+            prev = pt
+            wnp = chosen_w.T.cpu().numpy()
+            labels_new = _fill_empty(np.argmax(wnp, axis=1).astype(np.int64), wnp, K)
+            cov = _cov_update(M_all[best], nhat_all[best], reg, cov_type)
+            F_t = float(_objective(M_all[best:best + 1], nhat_all[best:best + 1], cov,
+                                   reg, cov_type)[0][0])
+            history.append(F_t)
+            same = np.array_equal(labels_new, labels)
+            small = (F_t - F_prev) < tol * abs(F_prev)
+            labels, F_prev = labels_new, F_t
+            if same or small:
+                converged = True
+                break
+        w = chosen_w.T.clamp_min(0.0)
+        w = w / w.sum(dim=1, keepdim=True).clamp_min(1e-300)
+        nh = chosen_w.sum(dim=1)
+        means = (chosen_w @ Xt) / nh[:, None]
+        return (w.cpu().numpy(), means.cpu().numpy(), cov.cpu().numpy(), history,
+                n_iter, converged)
+
+    # ------------------------------------------------------------------ inference
+    def _log_gauss(self, X):
+        """Per-cluster log N(x; mu_k, Sigma_k), shape (n, K), and the QDA scores."""
+        n, p = X.shape
+        K = self.means_.shape[0]
+        out = np.empty((n, K))
+        for k in range(K):  # K whitened GEMMs
+            Y = (X - self.means_[k]) @ self.precisions_cholesky_[k]
+            logdet_prec = np.log(np.diagonal(self.precisions_cholesky_[k])).sum()
+            out[:, k] = -0.5 * (Y * Y).sum(axis=1) + logdet_prec - 0.5 * p * np.log(2 * np.pi)
+        return out
+
+    def _proba(self, X):
+        logp = self._log_gauss(X)
+        return np.exp(logp - logsumexp(logp, axis=1, keepdims=True))
+
+    def _check_X(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return np.asarray(X, dtype=np.float64)
+
+    def predict(self, X):
+        """Quadratic-discriminant rule ``argmin_k (x-mu_k)^T S_k^-1 (x-mu_k) + log|S_k|``.
+
+        Equal weights; on training rows this may differ from ``labels_`` (which
+        come from the SDP memberships).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        X = self._check_X(X)
+        return np.argmax(self._log_gauss(X), axis=1).astype(np.int64)
+
+    def predict_proba(self, X):
+        """Softmax of minus half the QDA scores (equal weights).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_clusters)
+        """
+        X = self._check_X(X)
+        return self._proba(X)
+
+    def score_samples(self, X):
+        """Log-likelihood ``log sum_k weights_k N(x; means_k, covariances_k)`` per row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+        """
+        X = self._check_X(X)
+        logp = self._log_gauss(X) + np.log(np.maximum(self.weights_, 1e-300))
+        return logsumexp(logp, axis=1)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of X under the fitted mixture (higher is better).
+
+        As :meth:`sklearn.mixture.GaussianMixture.score`: held-out values compare
+        across methods, never across ``n_clusters`` (use BIC for that).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        score : float
+        """
+        return float(self.score_samples(X).mean())

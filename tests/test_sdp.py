@@ -1,0 +1,378 @@
+"""Tests of SDPKMeans and ILASDP (skdeepcluster._sdp) and their solvers."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import adjusted_rand_score
+from sklearn.mixture import GaussianMixture
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import skdeepcluster._sdp as sdp_module
+from skdeepcluster import ILASDP, SDPKMeans
+from skdeepcluster.datasets import make_heterogeneous_gaussians
+from skdeepcluster.metrics import clustering_accuracy, silhouette_scorer
+from skdeepcluster.sdp._exact import solve_exact
+from skdeepcluster.sdp._lowrank import solve_lowrank
+from skdeepcluster.sdp._problem import SDPProblem, lasdp_problem, peng_wei_problem
+
+
+def _blobs(n_per=20, seed=0, spreads=(0.3, 1.0, 1.5), sep=6.0):
+    rng = np.random.RandomState(seed)
+    centers = [(0, 0), (sep, 0), (0, sep), (sep, sep)][: len(spreads)]
+    X = np.vstack([rng.randn(n_per, 2) * s + c for s, c in zip(spreads, centers)])
+    y = np.repeat(np.arange(len(spreads)), n_per)
+    return X, y
+
+
+def _zscore(X):
+    return (X - X.mean(0)) / X.std(0)
+
+
+def _error(y, labels):
+    return 1.0 - clustering_accuracy(y, labels)
+
+
+# ----------------------------------------------------------------------------- estimator checks
+@parametrize_with_checks(
+    [
+        SDPKMeans(n_clusters=3, solver="lowrank", n_restarts=1, random_state=0),
+        ILASDP(n_clusters=3, solver="lowrank", n_restarts=1, max_iter=5,
+               random_state=0),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+# ----------------------------------------------------------------------------- solvers vs oracle
+def _round_Z(Z, K):
+    evals, evecs = np.linalg.eigh(Z)
+    emb = evecs[:, -K:] * np.sqrt(np.maximum(evals[-K:], 0))
+    return KMeans(K, n_init=10, random_state=0).fit_predict(emb)
+
+
+def test_exact_peng_wei_matches_cvxpy():
+    cp = pytest.importorskip("cvxpy")
+    X, _ = _blobs(n_per=10, spreads=(0.5, 1.0, 1.5), sep=4.0)
+    X = _zscore(X)
+    n, K = X.shape[0], 3
+    problem = peng_wei_problem(torch.tensor(X), K)
+    C = problem.dense()
+    B, info = solve_exact(C, problem.traces)
+    assert info["converged"]
+    Z = B[0].numpy()
+    ours = float(np.sum(C[0].numpy() * Z))
+    Zv = cp.Variable((n, n), PSD=True)
+    prob = cp.Problem(cp.Maximize(cp.trace(X @ X.T @ Zv)),
+                      [Zv >= 0, Zv @ np.ones(n) == 1, cp.trace(Zv) == K])
+    prob.solve(solver="CLARABEL")
+    assert abs(ours - prob.value) <= 1e-4 * abs(prob.value)
+    assert adjusted_rand_score(_round_Z(Z, K), _round_Z(Zv.value, K)) == 1.0
+
+
+def test_exact_lasdp_matches_cvxpy():
+    cp = pytest.importorskip("cvxpy")
+    X, _ = _blobs(n_per=12, spreads=(0.4, 1.5), sep=3.0)
+    X = _zscore(X)
+    n, K = X.shape[0], 2
+    covs = torch.stack([0.1 * torch.eye(2, dtype=torch.float64),
+                        0.8 * torch.eye(2, dtype=torch.float64)])
+    problem = lasdp_problem(torch.tensor(X), torch.linalg.cholesky(covs))
+    C = problem.dense()
+    B, info = solve_exact(C, problem.traces)
+    assert info["converged"]
+    ours = float((C * B).sum())
+    Bs = [cp.Variable((n, n), PSD=True) for _ in range(K)]
+    cons = [sum(b @ np.ones(n) for b in Bs) == 1]
+    for b in Bs:
+        cons += [b >= 0, cp.trace(b) == 1]
+    prob = cp.Problem(cp.Maximize(sum(cp.trace(C[k].numpy() @ Bs[k]) for k in range(K))),
+                      cons)
+    prob.solve(solver="CLARABEL")
+    assert abs(ours - prob.value) <= 1e-4 * abs(prob.value)
+    ours_labels = B.sum(dim=2).argmax(dim=0).numpy()
+    oracle_labels = np.argmax(np.stack([b.value.sum(axis=1) for b in Bs]), axis=0)
+    assert np.array_equal(ours_labels, oracle_labels)
+
+
+def test_lowrank_agrees_with_exact():
+    X, y = _blobs(n_per=20, spreads=(0.3, 1.0, 1.5))
+    X = _zscore(X)
+    n, K = X.shape[0], 3
+    Xt = torch.tensor(X)
+    gen = torch.Generator().manual_seed(0)
+    # Peng-Wei
+    problem = peng_wei_problem(Xt, K)
+    B, _ = solve_exact(problem.dense(), problem.traces)
+    exact = float((problem.dense() * B).sum())
+    U, info = solve_lowrank(problem, torch.rand(3, 1, n, 2 * K, dtype=torch.float64,
+                                                generator=gen))
+    low = float(info["objective"].max())
+    assert abs(low - exact) <= 0.01 * abs(exact)
+    # LA-SDP with the true clusters' covariances
+    covs = torch.stack([torch.tensor(np.cov(X[y == k].T) + 1e-6 * np.eye(2))
+                        for k in range(K)])
+    problem = lasdp_problem(Xt, torch.linalg.cholesky(covs))
+    C = problem.dense()
+    B, _ = solve_exact(C, problem.traces)
+    exact = float((C * B).sum())
+    U, info = solve_lowrank(problem, torch.rand(3, K, n, 2, dtype=torch.float64,
+                                                generator=gen))
+    best = int(info["objective"].argmax())
+    assert abs(float(info["objective"][best]) - exact) <= 0.01 * abs(exact)
+    w_low = (U[best] @ U[best].sum(dim=1, keepdim=True).transpose(1, 2))[..., 0]
+    assert np.array_equal(w_low.argmax(dim=0).numpy(), B.sum(dim=2).argmax(dim=0).numpy())
+    # and the estimators agree end to end
+    a = ILASDP(3, solver="exact", random_state=0).fit(X)
+    b = ILASDP(3, solver="lowrank", random_state=0).fit(X)
+    assert a.solver_ == "exact" and b.solver_ == "lowrank"
+    assert adjusted_rand_score(a.labels_, b.labels_) == 1.0
+
+
+def test_identity_covariance_gives_peng_wei():
+    """Spec 2.3: with Sigma_k = I, F(B) = <X X^T, sum_k B_k> - sum_i ||x_i||^2."""
+    X, _ = _blobs(n_per=10)
+    X = _zscore(X)
+    K = 3
+    Xt = torch.tensor(X)
+    problem = lasdp_problem(Xt, torch.eye(2, dtype=torch.float64).expand(K, 2, 2))
+    C = problem.dense()
+    B, _ = solve_exact(C, problem.traces, max_iter=300)
+    F = float((C * B).sum())
+    Z = B.sum(dim=0)
+    rhs = float((Xt @ Xt.T * Z).sum()) - float((Xt ** 2).sum())
+    assert F == pytest.approx(rhs, rel=1e-8, abs=1e-8)
+    # the factored matvec equals the dense product
+    V = torch.rand(2, K, len(X), 2, dtype=torch.float64)
+    dense = torch.einsum("kij,skjr->skir", C, V)
+    assert torch.allclose(problem.matvec(V), dense, atol=1e-9)
+
+
+# ----------------------------------------------------------------------------- behaviour
+@pytest.mark.parametrize("solver", ["exact", "lowrank"])
+def test_zero_error_well_separated(solver):
+    X, y = _blobs(n_per=15, spreads=(0.3, 0.6, 0.9), sep=8.0, seed=1)
+    for est in (SDPKMeans(3, solver=solver, random_state=0),
+                ILASDP(3, solver=solver, random_state=0)):
+        labels = est.fit_predict(X)
+        assert _error(y, labels) == 0.0
+        assert est.solver_ == solver
+
+
+def test_auto_solver_records_choice():
+    X, _ = _blobs(n_per=15)
+    assert SDPKMeans(3, random_state=0).fit(X).solver_ == "exact"
+    assert SDPKMeans(3, max_exact_samples=10, random_state=0).fit(X).solver_ == "lowrank"
+
+
+def test_monotone_objective_and_attributes():
+    X, y = make_heterogeneous_gaussians(160, 4, 2, separation=4.0, random_state=0)
+    est = ILASDP(4, solver="lowrank", init="kmeans", random_state=0).fit(X)
+    hist = np.asarray(est.objective_history_)
+    assert len(hist) == est.n_iter_ + 1
+    assert np.all(np.diff(hist) >= -1e-6 * np.abs(hist[:-1]))
+    assert est.converged_
+    assert est.means_.shape == (4, 2) and est.covariances_.shape == (4, 2, 2)
+    assert np.allclose(est.memberships_.sum(axis=1), 1.0)
+    assert np.isclose(est.weights_.sum(), 1.0)
+    proba = est.predict_proba(X)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert est.score(X) == pytest.approx(est.score_samples(X).mean())
+    assert _error(y, est.labels_) < 0.1
+    # attributes are in the original units: means close to the true centres
+    gm = GaussianMixture(4, random_state=0).fit(X)
+    assert est.score(X) > gm.score(X) - 0.5
+
+
+@pytest.mark.parametrize("cov_type", ["full", "diag", "spherical", "tied"])
+def test_covariance_types(cov_type):
+    X, y = _blobs(n_per=20, spreads=(0.3, 1.0, 1.5))
+    est = ILASDP(3, covariance_type=cov_type, solver="lowrank", random_state=0).fit(X)
+    assert np.all(np.isfinite(est.covariances_))
+    hist = np.asarray(est.objective_history_)
+    assert np.all(np.diff(hist) >= -1e-6 * np.abs(hist[:-1]))
+    assert _error(y, est.labels_) < 0.1
+    if cov_type == "tied":
+        assert np.allclose(est.covariances_[0], est.covariances_[1])
+
+
+def test_em_trap_anchor():
+    """Spec 4: on the EM-trap data iLA-SDP beats single-init k-means and EM."""
+    errs = {"ila": [], "km1": [], "gmm1": []}
+    for seed in range(3):
+        X, y = make_heterogeneous_gaussians(200, 8, 2, random_state=seed)
+        Xs = StandardScaler().fit_transform(X)
+        errs["ila"].append(_error(y, ILASDP(8, solver="lowrank", random_state=seed)
+                                  .fit(X).labels_))
+        errs["km1"].append(_error(y, KMeans(8, init="random", n_init=1,
+                                            random_state=seed).fit_predict(Xs)))
+        errs["gmm1"].append(_error(y, GaussianMixture(8, init_params="random_from_data",
+                                                      random_state=seed)
+                                   .fit(Xs).predict(Xs)))
+    mean = {k: np.mean(v) for k, v in errs.items()}
+    assert mean["ila"] < 0.05
+    assert mean["ila"] <= mean["km1"]
+    assert mean["ila"] < mean["gmm1"]
+
+
+def test_affine_invariance_fixed_init():
+    X, y = _blobs(n_per=20, spreads=(0.3, 1.0, 1.5))
+    A = np.array([[2.0, 0.5], [-0.3, 0.7]])
+    init = KMeans(3, n_init=10, random_state=0).fit_predict(X)
+    a = ILASDP(3, init=init, solver="exact", random_state=0).fit(X)
+    b = ILASDP(3, init=init, solver="exact", random_state=0).fit(X @ A.T + 5.0)
+    assert adjusted_rand_score(a.labels_, b.labels_) == 1.0
+
+
+def test_subsample_and_lift():
+    X, y = make_heterogeneous_gaussians(900, 3, 2, separation=8.0,
+                                        deviations=(0.5, 1.0, 1.5), random_state=0)
+    for est in (SDPKMeans(3, max_full_samples=300, subsample_size=150, random_state=0),
+                ILASDP(3, max_full_samples=300, subsample_size=150, random_state=0)):
+        est.fit(X)
+        assert est.subsample_indices_ is not None and len(est.subsample_indices_) == 150
+        assert est.labels_.shape == (900,)
+        assert _error(y, est.labels_) < 0.02
+
+
+class _NoSquareMode(torch.utils._python_dispatch.TorchDispatchMode):
+    """Fail on any tensor op whose output has at least n*n/4 elements."""
+
+    def __init__(self, limit):
+        super().__init__()
+        self.limit = limit
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for t in (out if isinstance(out, (tuple, list)) else (out,)):
+            if isinstance(t, torch.Tensor) and t.numel() >= self.limit:
+                raise AssertionError(f"{func} produced {tuple(t.shape)}")
+        return out
+
+
+def test_lowrank_never_forms_n_by_n(monkeypatch):
+    n = 1500
+    X, _ = make_heterogeneous_gaussians(n, 3, 2, separation=6.0,
+                                        deviations=(0.5, 1.0, 1.5), random_state=0)
+
+    def _refuse(self):
+        raise AssertionError("dense() called on the low-rank route")
+
+    monkeypatch.setattr(SDPProblem, "dense", _refuse)
+    with _NoSquareMode(n * n // 4):
+        est = ILASDP(3, solver="lowrank", n_restarts=1, max_iter=3,
+                     random_state=0).fit(X)
+        SDPKMeans(3, solver="lowrank", n_restarts=1, random_state=0).fit(X)
+    assert est.labels_.shape == (n,)
+
+
+@pytest.mark.slow
+def test_lowrank_large_n_completes():
+    X, y = make_heterogeneous_gaussians(20000, 3, 2, separation=8.0,
+                                        deviations=(0.5, 1.0, 1.5), random_state=0)
+    est = SDPKMeans(3, solver="lowrank", n_restarts=1, random_state=0).fit(X)
+    assert _error(y, est.labels_) < 0.02
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("Est", [SDPKMeans, ILASDP])
+def test_bad_input(Est):
+    X, _ = _blobs(n_per=10)
+    Xn = X.copy()
+    Xn[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        Est(3).fit(Xn)
+    Xi = X.copy()
+    Xi[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        Est(3).fit(Xi)
+    with pytest.raises(ValueError, match="fewer samples than clusters"):
+        Est(5).fit(X[:4])
+    with pytest.raises(ValueError, match="solver"):
+        Est(3, solver="cvx").fit(X)
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA"):
+            Est(3, device="cuda").fit(X)
+
+
+def test_exact_refuses_large_n(monkeypatch):
+    X, _ = _blobs(n_per=10)
+    monkeypatch.setattr(sdp_module, "EXACT_MEMORY_LIMIT", 1000)
+    with pytest.raises(ValueError, match="solver='lowrank'"):
+        SDPKMeans(3, solver="exact").fit(X)
+    with pytest.raises(ValueError, match="solver='lowrank'"):
+        ILASDP(3, solver="exact").fit(X)
+    # auto falls back to the low-rank route
+    assert SDPKMeans(3, random_state=0).fit(X).solver_ == "lowrank"
+
+
+def test_ilasdp_bad_params():
+    X, _ = _blobs(n_per=10)
+    with pytest.raises(ValueError, match="covariance_type"):
+        ILASDP(3, covariance_type="banana").fit(X)
+    with pytest.raises(ValueError, match="reg_covar"):
+        ILASDP(3, reg_covar=0.0).fit(X)
+    with pytest.raises(ValueError, match="init"):
+        ILASDP(3, init=np.zeros(5, dtype=int)).fit(X)
+
+
+@pytest.mark.parametrize("solver", ["exact", "lowrank"])
+def test_tiny_clusters_are_regularised(solver):
+    rng = np.random.RandomState(0)
+    # two big clusters plus one isolated point and a duplicated point
+    X = np.vstack([rng.randn(15, 2), rng.randn(15, 2) + 8, [[30.0, -30.0]],
+                   [[4.0, 4.0]], [[4.0, 4.0]]])
+    est = ILASDP(5, solver=solver, random_state=0).fit(X)
+    assert np.all(np.isfinite(est.covariances_))
+    assert np.all(np.isfinite(est.objective_history_))
+    assert np.all(np.isfinite(est.score_samples(X)))
+    assert np.all(np.isfinite(est.predict_proba(X)))
+    # as many clusters as points
+    est = ILASDP(4, solver=solver, random_state=0).fit(X[:4])
+    assert np.all(np.isfinite(est.covariances_))
+
+
+def test_convergence_warning_at_cap():
+    X, y = make_heterogeneous_gaussians(120, 3, 2, separation=4.0,
+                                        deviations=(0.5, 1.0, 1.5), random_state=0)
+    init = np.random.RandomState(0).randint(0, 3, size=len(X))
+    with pytest.warns(ConvergenceWarning):
+        est = ILASDP(3, init=init, max_iter=1, solver="lowrank", random_state=0).fit(X)
+    assert not est.converged_ and est.n_iter_ == 1
+
+
+def test_deterministic_and_pickle():
+    X, _ = _blobs(n_per=15)
+    a = ILASDP(3, solver="lowrank", random_state=3).fit(X)
+    b = ILASDP(3, solver="lowrank", random_state=3).fit(X)
+    assert np.array_equal(a.labels_, b.labels_)
+    assert np.allclose(a.means_, b.means_)
+    c = pickle.loads(pickle.dumps(a))
+    assert np.array_equal(c.predict(X), a.predict(X))
+
+
+# ----------------------------------------------------------------------------- model selection
+def test_pipeline_and_grid_search():
+    X, _ = _blobs(n_per=20, spreads=(0.3, 0.5, 0.7), sep=8.0)
+    X = X[np.random.RandomState(0).permutation(len(X))]
+    pipe = make_pipeline(StandardScaler(), SDPKMeans(solver="lowrank", n_restarts=1,
+                                                     random_state=0))
+    search = GridSearchCV(pipe, {"sdpkmeans__n_clusters": [2, 3, 4]},
+                          scoring=silhouette_scorer, cv=3, error_score=np.nan)
+    search.fit(X)
+    assert search.best_params_["sdpkmeans__n_clusters"] == 3
+    search = GridSearchCV(ILASDP(solver="lowrank", n_restarts=1, random_state=0),
+                          {"covariance_type": ["full", "spherical"], "n_clusters": [3]},
+                          cv=3)
+    search.fit(X)
+    assert np.isfinite(search.best_score_)
