@@ -42,11 +42,12 @@ def make_ncd_split(X, y, novel_classes=None, *, n_novel=None, test_size=None,
 
     Examples
     --------
+    >>> import numpy as np
     >>> from sklearn.datasets import load_iris
     >>> from skdeepcluster.datasets import make_ncd_split
     >>> X, y = load_iris(return_X_y=True)
     >>> split = make_ncd_split(X, y, novel_classes=[2])
-    >>> sorted(set(split.y_train))
+    >>> np.unique(split.y_train).tolist()
     [-1, 0, 1]
     """
     X = np.asarray(X, dtype=np.float64)
