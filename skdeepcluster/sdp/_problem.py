@@ -71,6 +71,9 @@ class SDPProblem:
 
     def opnorm(self, n_iter=30, generator=None):
         """Largest ``||C_k||_op`` over blocks by power iteration (no n x n array)."""
+        if generator is None:  # fixed seed: deterministic, no global RNG use
+            generator = torch.Generator(device=self.W.device)
+            generator.manual_seed(12345)
         V = torch.rand(1, self.n_blocks, self.n, 1, dtype=self.W.dtype,
                        device=self.W.device, generator=generator) + 0.1
         V = V / V.norm(dim=2, keepdim=True)
