@@ -48,7 +48,7 @@ exclude_patterns = ["_build", "**.inc.rst", "auto_examples/*.ipynb",
                     "auto_examples/*.py", "auto_examples/*.zip",
                     "auto_examples/*.md5", "auto_examples/*.json"]
 html_theme = "alabaster"
-html_static_path = ["_static"]
+html_static_path = ["_static"] if (HERE / "_static").is_dir() else []
 html_theme_options = {"description": "Deep and modern clustering, scikit-learn style",
                       "fixed_sidebar": True}
 default_role = "literal"
@@ -142,6 +142,39 @@ def _write_methods_toctree():
 
 _write_methods_toctree()
 autosummary_imported_members = True
+
+# Docstrings often name fitted attributes in plain text or in numpydoc type
+# specs, e.g. ``ndarray of shape (n_clusters_, n_features)``; reST reads a bare
+# ``name_`` as a hyperlink reference ("Unknown target name"). Escape such
+# trailing underscores outside inline literals/roles, after numpydoc has run.
+import re  # noqa: E402
+
+_BARE_REF = re.compile(r"(?<![\w`*\\/.:<|])([A-Za-z][A-Za-z0-9_]*?)_(?=[\s,;)\]\-+]|$)")
+_LITERAL = re.compile(r"(``.*?``|:[\w:+-]+:`[^`]*`|`[^`]*`_{0,2}|\*\*.*?\*\*)")
+
+
+def _escape_bare_refs(app, what, name, obj, options, lines):
+    literal_indent = None  # inside a ``::`` literal block: leave it alone
+    for i, line in enumerate(lines):
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if literal_indent is not None:
+            if not stripped or indent > literal_indent:
+                continue
+            literal_indent = None
+        if line.rstrip().endswith("::"):
+            literal_indent = indent
+        if ("_" not in line or stripped.startswith((">>>", "...", ".."))):
+            continue
+        parts = _LITERAL.split(line)
+        for j in range(0, len(parts), 2):  # even parts are outside literals
+            parts[j] = _BARE_REF.sub(r"\1\\_", parts[j])
+        lines[i] = "".join(parts)
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _escape_bare_refs, priority=900)
+
 
 # --------------------------------------------------------------------------- #
 # sphinx-gallery

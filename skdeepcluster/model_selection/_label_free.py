@@ -502,7 +502,7 @@ def select_n_clusters(estimator, X, n_clusters_range, *, scoring=None,
 
     * ``scoring=None``: :func:`held_out_likelihood_scorer` for density models
       (with ``score_samples``), otherwise
-      :data:`skdeepcluster.metrics.silhouette_scorer` (silhouette in the input
+      :obj:`skdeepcluster.metrics.silhouette_scorer` (silhouette in the input
       space; pass ``make_label_free_scorer(space=...)`` for another fixed space);
     * ``cv="auto"``: 5 folds for inductive estimators (with ``predict``),
       :func:`full_data_cv` for transductive ones.
