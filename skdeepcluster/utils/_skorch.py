@@ -201,13 +201,15 @@ def early_stopping(patience, monitor="valid_loss", threshold=1e-4, lower_is_bett
 def run_in_batches(module, X, fn, device, batch_size=1024):
     """Apply ``fn(module, xb)`` over row batches of ``X`` in eval mode.
 
-    Returns the concatenated outputs as CPU numpy float64 arrays (a tuple when
-    ``fn`` returns a tuple). The module's train/eval mode is restored afterwards.
+    ``X`` is cast to the module's parameter dtype. Returns the concatenated
+    outputs as CPU numpy float64 arrays (a tuple when ``fn`` returns a tuple). The module's train/eval mode is restored afterwards.
     """
     was_training = module.training
     module.eval()
+    param = next(module.parameters(), None)
+    dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
     try:
-        Xt = as_device_tensor(X, device)
+        Xt = as_device_tensor(X, device, dtype)
         outs = []
         for start in range(0, len(Xt), batch_size):
             out = fn(module, Xt[start : start + batch_size])

@@ -1,0 +1,151 @@
+"""DEPICT against KMeans and ClustPy's DEC/IDEC, side by side in one run.
+
+Suites
+------
+digits        scikit-learn's digits (1,797 x 64), CPU, DEPICT with its defaults
+              over --seeds (median reported), KMeans, ClustPy DEC and IDEC.
+fashion       Fashion-MNIST, all 70,000 images, on --device (the GPU): DEPICT
+              (convolutional) vs ClustPy DEC (784-500-500-2000-10, 50 pretrain +
+              50 clustering epochs, batch 256) vs KMeans, fit seconds for each.
+fashion-cpu   a Fashion-MNIST subset (--n-samples, default 5,000) on the CPU.
+
+Usage::
+
+    python benchmarks/bench_depict.py --suite digits --seeds 0 1 2
+    python benchmarks/bench_depict.py --suite fashion --device cuda
+    python benchmarks/bench_depict.py --suite fashion-cpu --n-samples 5000
+"""
+
+import argparse
+import sys
+
+import numpy as np
+from _common import Timer, scores, summarise, table, write_section
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits
+
+from skdeepcluster import DEPICT
+from skdeepcluster.datasets import load_fashion_mnist
+
+COLUMNS = ["method", "runs", "ACC", "ACC (min-max)", "NMI", "NMI (min-max)", "ARI",
+           "seconds"]
+
+
+def run_kmeans(X, y, k, seed):
+    with Timer() as t:
+        labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(X)
+    return dict(method="KMeans (k-means++, n_init=10)", seconds=t.seconds,
+                **scores(y, labels))
+
+
+def run_depict(X, y, k, seed, name="DEPICT (defaults)", **kw):
+    with Timer() as t:
+        m = DEPICT(n_clusters=k, random_state=seed, **kw).fit(X)
+    row = dict(method=name, seconds=t.seconds, **scores(y, m.labels_))
+    epochs = (len(m.history_["pretrain"]), len(m.history_["init"]), m.n_iter_)
+    print(f"  seed {seed}: ACC {row['ACC']:.3f} NMI {row['NMI']:.3f} "
+          f"{row['seconds']:.1f} s, epochs A/C/D {epochs}, stopped {m.stopped_}",
+          flush=True)
+    row["epochs A/C/D"] = "/".join(map(str, epochs))
+    return row
+
+
+def run_clustpy(kind, X, y, k, seed, device, **kw):
+    from _clustpy_compat import import_clustpy
+
+    import torch
+
+    deep = import_clustpy()
+    cls = getattr(deep, kind)
+    Xs = (X / X.max()).astype(np.float32)
+    with Timer() as t:
+        m = cls(n_clusters=k, random_state=seed, device=torch.device(device), **kw)
+        m.fit(Xs)
+    return dict(method=f"ClustPy {kind}", seconds=t.seconds, **scores(y, m.labels_))
+
+
+def digits(args, command):
+    X, y = load_digits(return_X_y=True)
+    rows = []
+    for seed in args.seeds:
+        rows.append(run_kmeans(X, y, 10, seed))
+        rows.append(run_depict(X, y, 10, seed, device=args.device))
+        if not args.no_clustpy:
+            for kind in ("DEC", "IDEC"):
+                rows.append(run_clustpy(kind, X, y, 10, seed, args.device))
+                print(f"  {rows[-1]}", flush=True)
+    body = ("scikit-learn digits (1,797 x 64, 10 classes), DEPICT with default "
+            "parameters (MLP 64-128-128-512-10), ClustPy DEC/IDEC with their "
+            "defaults (input scaled to [0, 1]); median over seeds "
+            f"{args.seeds}, seconds = whole fit.\n\n"
+            + table(summarise(rows), COLUMNS))
+    write_section("depict_digits", "DEPICT on digits (CPU)", body, command, args.device)
+
+
+def fashion(args, command, subset=None):
+    data = load_fashion_mnist(n_samples=subset, random_state=0,
+                              data_home=args.data_home)
+    X, y = data.data.astype(np.float32), data.target
+    n = len(X)
+    rows = []
+    for seed in args.seeds:
+        rows.append(run_kmeans(X / 255.0, y, 10, seed))
+        print(f"  {rows[-1]}", flush=True)
+        rows.append(run_depict(
+            X, y, 10, seed, name=f"DEPICT conv (batch {args.batch_size})",
+            input_shape=(1, 28, 28), device=args.device, batch_size=args.batch_size,
+            pretrain_max_epochs=args.pretrain_epochs, max_epochs=args.max_epochs,
+            init_max_epochs=args.init_epochs, verbose=args.verbose))
+        if not args.no_clustpy:
+            rows.append(run_clustpy(
+                "DEC", X, y, 10, seed, args.device, batch_size=256,
+                pretrain_epochs=50, clustering_epochs=50,
+                embedding_size=10))
+            print(f"  {rows[-1]}", flush=True)
+    where = "GPU" if args.device.startswith("cuda") else "CPU"
+    body = (f"Fashion-MNIST, {n} images (28x28, 10 classes), device {args.device}. "
+            f"DEPICT: convolutional network of the paper's MNIST row, batch "
+            f"{args.batch_size}, at most {args.pretrain_epochs}/{args.init_epochs}/"
+            f"{args.max_epochs} epochs in phases A/C/D (each phase also stops by its "
+            "label-free rule). ClustPy DEC: 784-500-500-2000-10 feed-forward "
+            "autoencoder, 50 pretraining + 50 clustering epochs, batch 256. KMeans on "
+            "pixels / 255. Seconds = whole fit, data loading excluded.\n\n"
+            + table(summarise(rows), COLUMNS))
+    name = "depict_fashion_gpu" if where == "GPU" else "depict_fashion_cpu"
+    write_section(name, f"DEPICT on Fashion-MNIST ({where}, n={n})", body, command,
+                  args.device)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--suite", choices=["digits", "fashion", "fashion-cpu"],
+                   default="digits")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--n-samples", type=int, default=5000)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--pretrain-epochs", type=int, default=50)
+    p.add_argument("--init-epochs", type=int, default=20)
+    p.add_argument("--max-epochs", type=int, default=50)
+    p.add_argument("--data-home", default=None)
+    p.add_argument("--no-clustpy", action="store_true")
+    p.add_argument("--verbose", type=int, default=0)
+    p.add_argument("--quick", action="store_true",
+                   help="tiny smoke run: one seed, few epochs, 1,000 images")
+    args = p.parse_args(argv)
+    command = "python benchmarks/bench_depict.py " + " ".join(argv or sys.argv[1:])
+    if args.quick:
+        args.seeds = args.seeds[:1]
+        args.n_samples = 1000
+        args.pretrain_epochs = args.init_epochs = args.max_epochs = 2
+    if args.suite == "digits":
+        digits(args, command)
+    elif args.suite == "fashion":
+        fashion(args, command)
+    else:
+        fashion(args, command, subset=args.n_samples)
+
+
+if __name__ == "__main__":
+    main()
