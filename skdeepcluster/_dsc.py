@@ -25,7 +25,6 @@ import copy
 import math
 import numbers
 import os
-import warnings
 
 import numpy as np
 import scipy.linalg

@@ -208,3 +208,12 @@ def test_conv_autoencoder_shapes():
     assert enc.sizes == [(8, 8), (4, 4), (2, 2)]
     assert m.transform(X[:3]).shape == (3, 6 * 2 * 2)
     assert m.get_feature_names_out().shape == (24,)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_fit_and_cpu_unpickle(subspaces):
+    X, y = subspaces
+    m = DSC(n_clusters=5, device="cuda", pretrain_max_epochs=30, random_state=0).fit(X)
+    assert clustering_accuracy(y, m.labels_) >= 0.95
+    m2 = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(m2.predict(X), m.predict(X))
