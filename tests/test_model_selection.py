@@ -1,7 +1,7 @@
 """Label-free model selection: scorers, splits and n_clusters selection.
 
 To add an estimator to the selection test, add ONE entry to ``CASES`` below:
-``(id, "module:Class", params, param_name, scoring, cv)``. Classes that are not
+``(id, "module:Class", params, param_name, scoring, cv[, "slow"])``. Classes that are not
 importable yet (estimators still being written) are skipped, so their entries
 activate by themselves once the estimator lands.
 """
@@ -62,9 +62,10 @@ SCORERS = {
     "stability": make_stability_scorer(3),
 }
 
-# (id, "module:Class", constructor params, searched parameter, scorer, cv)
+# (id, "module:Class", constructor params, searched parameter, scorer, cv[, "slow"])
 # cv: an int (held-out k-fold) or "full" (full_data_cv, for transductive
-# estimators and training-data criteria such as BIC).
+# estimators and training-data criteria such as BIC); a trailing "slow" marks
+# the case slow (excluded from the default run).
 CASES = [
     ("kmeans-silhouette", "sklearn.cluster:KMeans",
      dict(n_init=3, random_state=0), "n_clusters", "silhouette", 5),
@@ -79,10 +80,13 @@ CASES = [
     ("agglomerative-silhouette-full", "sklearn.cluster:AgglomerativeClustering",
      dict(), "n_clusters", "silhouette", "full"),
     # --- skdeepcluster estimators (skipped until importable) -------------------
+    # SDP fits take seconds each on 2 busy cores (25-50 s per search): slow
     ("ILASDP-likelihood", "skdeepcluster:ILASDP",
-     dict(n_restarts=1, random_state=0), "n_clusters", "likelihood", 3),
-    ("SDPKMeans-silhouette", "skdeepcluster:SDPKMeans",
-     dict(random_state=0), "n_clusters", "silhouette", 3),
+     dict(solver="lowrank", init="kmeans", n_restarts=1, random_state=0),
+     "n_clusters", "likelihood", 2, "slow"),
+    ("SDPKMeans-silhouette-full", "skdeepcluster:SDPKMeans",
+     dict(solver="lowrank", n_restarts=1, random_state=0),
+     "n_clusters", "silhouette", "full", "slow"),
     ("DEPICT-silhouette-full", "skdeepcluster:DEPICT",
      dict(hidden_dims=(16, 16), pretrain_max_epochs=20, init_max_epochs=5,
           max_epochs=20, kmeans_n_init=3, random_state=0),
@@ -98,8 +102,13 @@ def _load(spec):
     return cls
 
 
-@pytest.mark.parametrize(
-    "case", CASES, ids=[c[0] for c in CASES])
+def _case_params(cases):
+    for case in cases:
+        marks = [pytest.mark.slow] if case[-1] == "slow" else []
+        yield pytest.param(case[:6], id=case[0], marks=marks)
+
+
+@pytest.mark.parametrize("case", list(_case_params(CASES)))
 def test_grid_search_finds_true_n_clusters(case):
     _, spec, params, param_name, scoring, cv = case
     est = _load(spec)(**params)
