@@ -59,6 +59,7 @@ from .utils import (
 
 __all__ = [
     "DSC",
+    "angular_affinity",
     "dense_memory_bytes",
     "dscnet_postprocess",
     "retained_affinity",
@@ -436,8 +437,37 @@ def _shifted_laplacian_embedding(A, n_clusters, seed):
     return V / np.maximum(norms, 1e-12)
 
 
-def _spectral_partition(C, n_clusters, n_retained, n_init=20, seed=0, warm_labels=None):
+def angular_affinity(A, power=2.0):
+    """MLG-DSC's affinity in the angular domain (``adjacency_matrix_angular_domain.m``).
+
+    With the full SVD ``A = U S V^T`` of a symmetric affinity, ``Z = U S^1/2`` with
+    unit rows and ``A' = |Z Z^T|^power`` (element-wise; MLG-DSC uses
+    ``power = 2`` on EYaleB). Dense: ``O(n^3)`` time and several ``n^2`` float64
+    arrays, so use it for a few thousand rows at most.
+
+    Parameters
+    ----------
+    A : scipy.sparse matrix or ndarray of shape (n, n), symmetric
+    power : float, default=2.0
+
+    Returns
+    -------
+    A_angular : scipy.sparse.csr_matrix of shape (n, n) (dense content)
+    """
+    dense = A.toarray() if sp.issparse(A) else np.asarray(A, dtype=np.float64)
+    w, V = np.linalg.eigh(dense)  # symmetric: U S U^T with S = |w|
+    G = (V * np.abs(w)) @ V.T
+    zz = 1.0 / np.sqrt(np.maximum(np.diag(G), 0.0) + np.finfo(float).eps)
+    G *= zz[:, None]
+    G *= zz[None, :]
+    return sp.csr_matrix(np.abs(G) ** float(power))
+
+
+def _spectral_partition(C, n_clusters, n_retained, n_init=20, seed=0, warm_labels=None,
+                        angular_power=None):
     A = retained_affinity(C, n_retained)
+    if angular_power is not None:
+        A = angular_affinity(A, angular_power)
     V = _shifted_laplacian_embedding(A, n_clusters, seed)
     if warm_labels is not None and len(np.unique(warm_labels)) == n_clusters:
         centers = np.stack([V[warm_labels == k].mean(0) for k in range(n_clusters)])
@@ -450,7 +480,7 @@ def _spectral_partition(C, n_clusters, n_retained, n_init=20, seed=0, warm_label
 
 
 def shifted_laplacian_clustering(C, n_clusters, n_retained=9, *, kmeans_n_init=20,
-                                 random_state=0):
+                                 angular_power=None, random_state=0):
     """LIHFSS/MLG-DSC post-processing: retained affinity + shifted-Laplacian spectral.
 
     Keeps the ``n_retained`` leading coefficients per column of
@@ -465,13 +495,16 @@ def shifted_laplacian_clustering(C, n_clusters, n_retained=9, *, kmeans_n_init=2
     n_clusters : int
     n_retained : int or None, default=9
     kmeans_n_init : int, default=20
+    angular_power : float or None, default=None
+        If set, the retained affinity is mapped to MLG-DSC's angular domain
+        (:func:`angular_affinity`) before the spectral step.
     random_state : int, default=0
 
     Returns
     -------
     labels : ndarray of shape (n,), int64
     affinity : scipy.sparse.csr_matrix of shape (n, n)
-        The retained affinity.
+        The affinity that was clustered (retained, angular if requested).
 
     Examples
     --------
@@ -484,7 +517,7 @@ def shifted_laplacian_clustering(C, n_clusters, n_retained=9, *, kmeans_n_init=2
     """
     seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
     labels, A, _ = _spectral_partition(C, n_clusters, n_retained, n_init=kmeans_n_init,
-                                       seed=seed)
+                                       seed=seed, angular_power=angular_power)
     return labels, A
 
 
@@ -676,6 +709,11 @@ class DSC(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseE
         Final spectral step (see above).
     dscnet_params : tuple (rho, dim, power) or None, default=None
         Parameters of ``postprocess="dscnet"``; None uses ``(0.2, 3, 1.0)``.
+    angular_power : float or None, default=None
+        With ``postprocess="kopriva"``, map the retained affinity to MLG-DSC's
+        angular domain, ``|Z Z^T|^angular_power`` with ``Z`` the row-normalised
+        ``U S^1/2`` of its full SVD (MLG-DSC used 2 on EYaleB; dropped by the
+        LIHFSS release). Dense ``O(n^3)``: a few thousand rows at most.
     kmeans_n_init : int, default=20
         k-means restarts of the spectral step.
     mode : {"auto", "dense", "subsample"}, default="auto"
@@ -754,7 +792,8 @@ class DSC(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseE
                  lr=1e-3, pretrain_max_epochs=100, batch_size=None, se_max_epochs=1000,
                  sn_max_epochs=200, tol_rse=0.25, tol=1e-2, sn_tol=1e-3, patience=10,
                  min_epochs=10, zero_diagonal=True, c_init=1e-8, postprocess="kopriva",
-                 dscnet_params=None, kmeans_n_init=20, mode="auto", n_subsample=None,
+                 dscnet_params=None, angular_power=None, kmeans_n_init=20, mode="auto",
+                 n_subsample=None,
                  max_dense_samples=20000, max_memory=None, device="cpu",
                  random_state=None, verbose=0):
         self.n_clusters = n_clusters
@@ -778,6 +817,7 @@ class DSC(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseE
         self.c_init = c_init
         self.postprocess = postprocess
         self.dscnet_params = dscnet_params
+        self.angular_power = angular_power
         self.kmeans_n_init = kmeans_n_init
         self.mode = mode
         self.n_subsample = n_subsample
@@ -828,6 +868,11 @@ class DSC(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseE
         if self.mode not in ("auto", "dense", "subsample"):
             raise ValueError(
                 f"mode must be 'auto', 'dense' or 'subsample', got {self.mode!r}."
+            )
+        if self.angular_power is not None and not (
+                isinstance(self.angular_power, numbers.Real) and self.angular_power > 0):
+            raise ValueError(
+                f"angular_power must be a positive number or None, got {self.angular_power!r}."
             )
         if self.dscnet_params is not None and len(tuple(self.dscnet_params)) != 3:
             raise ValueError("dscnet_params must be a tuple (rho, dim, power) or None.")
@@ -1018,7 +1063,7 @@ class DSC(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseE
         if self.postprocess == "kopriva":
             fit_labels, A = shifted_laplacian_clustering(
                 C, K, self.n_retained, kmeans_n_init=self.kmeans_n_init,
-                random_state=int(seeds[5]))
+                angular_power=self.angular_power, random_state=int(seeds[5]))
         else:
             rho, dim, power = self.dscnet_params or (0.2, 3, 1.0)
             fit_labels, A = dscnet_postprocess(C, K, rho, int(dim), power,

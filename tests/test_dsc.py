@@ -217,3 +217,12 @@ def test_cuda_fit_and_cpu_unpickle(subspaces):
     assert clustering_accuracy(y, m.labels_) >= 0.95
     m2 = pickle.loads(pickle.dumps(m))
     np.testing.assert_array_equal(m2.predict(X), m.predict(X))
+
+
+def test_angular_power(subspaces):
+    X, y = subspaces
+    m = DSC(n_clusters=5, angular_power=2.0, pretrain_max_epochs=30, random_state=0).fit(X)
+    assert clustering_accuracy(y, m.labels_) >= 0.95
+    assert m.affinity_.nnz > 0.5 * len(X) ** 2  # the angular affinity is dense
+    with pytest.raises(ValueError, match="angular_power"):
+        DSC(n_clusters=5, angular_power=-1).fit(X)
