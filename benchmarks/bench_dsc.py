@@ -210,9 +210,9 @@ def cpu_suite(args):
 
 def gpu_suite(args):
     quick = args.quick
-    n_dense = 600 if quick else 10_000
+    n_dense = args.n_dense or (600 if quick else 10_000)
     n_all = 2000 if quick else None
-    n_sub = 300 if quick else 10_000
+    n_sub = args.n_subsample or (300 if quick else 10_000)
     pre = 5 if quick else 20
     fm10 = load_fashion_mnist(n_samples=n_dense, random_state=0)
     fm = load_fashion_mnist(n_samples=n_all, random_state=0)
@@ -261,6 +261,10 @@ def main():
     p.add_argument("--seeds", type=int, nargs="+", default=None)
     p.add_argument("--gpu-suite", action="store_true")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("--n-dense", type=int, default=None,
+                   help="GPU suite: size of the dense Fashion-MNIST subset (default 10000)")
+    p.add_argument("--n-subsample", type=int, default=None,
+                   help="GPU suite: subsample of the 70,000-image run (default 10000)")
     args = p.parse_args()
     if args.seeds is None:
         args.seeds = [0] if args.gpu_suite else [0, 1, 2]
