@@ -226,3 +226,12 @@ def test_angular_power(subspaces):
     assert m.affinity_.nnz > 0.5 * len(X) ** 2  # the angular affinity is dense
     with pytest.raises(ValueError, match="angular_power"):
         DSC(n_clusters=5, angular_power=-1).fit(X)
+
+
+@pytest.mark.slow
+def test_digits_full_quality():
+    """All 1,797 digits with the defaults: the benchmark's bar (about 30 s on a CPU)."""
+    X, y = load_digits(return_X_y=True)
+    m = DSC(n_clusters=10, input_shape=(1, 8, 8), random_state=0).fit(X)
+    assert clustering_accuracy(y, m.labels_) >= 0.84
+    assert normalized_mutual_info_score(y, m.labels_) >= 0.80
