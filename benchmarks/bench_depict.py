@@ -99,7 +99,7 @@ def fashion(args, command, subset=None):
         if not args.no_clustpy:
             rows.append(run_clustpy(
                 "DEC", X, y, 10, seed, args.device, batch_size=256,
-                pretrain_epochs=50, clustering_epochs=50,
+                pretrain_epochs=args.clustpy_epochs, clustering_epochs=args.clustpy_epochs,
                 embedding_size=10))
             print(f"  {rows[-1]}", flush=True)
     where = "GPU" if args.device.startswith("cuda") else "CPU"
@@ -108,7 +108,8 @@ def fashion(args, command, subset=None):
             f"{args.batch_size}, at most {args.pretrain_epochs}/{args.init_epochs}/"
             f"{args.max_epochs} epochs in phases A/C/D (each phase also stops by its "
             "label-free rule). ClustPy DEC: 784-500-500-2000-10 feed-forward "
-            "autoencoder, 50 pretraining + 50 clustering epochs, batch 256. KMeans on "
+            f"autoencoder, {args.clustpy_epochs} pretraining + {args.clustpy_epochs} "
+            "clustering epochs, batch 256. KMeans on "
             "pixels / 255. Seconds = whole fit, data loading excluded.\n\n"
             + table(summarise(rows), COLUMNS))
     name = "depict_fashion_gpu" if where == "GPU" else "depict_fashion_cpu"
@@ -128,6 +129,8 @@ def main(argv=None):
     p.add_argument("--pretrain-epochs", type=int, default=50)
     p.add_argument("--init-epochs", type=int, default=20)
     p.add_argument("--max-epochs", type=int, default=50)
+    p.add_argument("--clustpy-epochs", type=int, default=50,
+                   help="ClustPy DEC pretraining and clustering epochs (fashion)")
     p.add_argument("--data-home", default=None)
     p.add_argument("--no-clustpy", action="store_true")
     p.add_argument("--verbose", type=int, default=0)
@@ -139,6 +142,7 @@ def main(argv=None):
         args.seeds = args.seeds[:1]
         args.n_samples = 1000
         args.pretrain_epochs = args.init_epochs = args.max_epochs = 2
+        args.clustpy_epochs = 2
     if args.suite == "digits":
         digits(args, command)
     elif args.suite == "fashion":

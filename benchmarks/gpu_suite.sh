@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Every GPU figure of benchmarks/RESULTS.md, in one run on a machine with one
+# CUDA GPU. Prepare on a machine with network access (see benchmarks/README.md):
+#   .whl/        skorch wheel (py3.12) + ClustPy's source tree in .whl/clustpy_src
+#   .data/fashion-mnist/  the four Fashion-MNIST IDX .gz files
+# then run:  bash benchmarks/gpu_suite.sh OUTDIR
+set -u
+OUTDIR=${1:-gpu_results}
+mkdir -p "$OUTDIR"
+export PYTHONUNBUFFERED=1
+if ! python3 -c "import skorch" 2>/dev/null; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
+    --upgrade --target /tmp/site .whl/*.whl || exit 1
+  export PYTHONPATH=/tmp/site
+fi
+export PYTHONPATH="${PYTHONPATH:-}:$PWD:$PWD/.whl/clustpy_src"
+export SKDEEPCLUSTER_FASHION_MNIST="$PWD/.data/fashion-mnist"
+nvidia-smi -L
+python3 -c "import torch, sklearn, skorch; print('torch', torch.__version__, 'sklearn', sklearn.__version__, 'skorch', skorch.__version__)"
+
+step() {  # step NAME SECONDS COMMAND...
+  local name=$1 secs=$2; shift 2
+  echo "=== $name (limit ${secs}s) ==="
+  local t0=$SECONDS
+  timeout "$secs" "$@" 2>&1 | tee "$OUTDIR/$name.log" | grep -v "^\s*$" | tail -n 40
+  echo "=== $name: exit ${PIPESTATUS[0]} after $((SECONDS - t0))s ==="
+}
+
+step gpu_checks 90 python3 benchmarks/gpu_checks.py --out benchmarks/results/gpu_checks.md
+step depict_fashion 260 python3 benchmarks/bench_depict.py --suite fashion --device cuda \
+  --seeds 0 --batch-size 1024 --pretrain-epochs 60 --init-epochs 20 --max-epochs 60
+step dsc 130 python3 benchmarks/bench_dsc.py --gpu-suite --device cuda
+step sdp 100 python3 benchmarks/bench_sdp.py --gpu-suite --device cuda
+cp benchmarks/results/*.md "$OUTDIR"/ 2>/dev/null
+ls -la "$OUTDIR"
