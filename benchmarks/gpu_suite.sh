@@ -27,9 +27,11 @@ step() {  # step NAME SECONDS COMMAND...
 }
 
 step gpu_checks 90 python3 benchmarks/gpu_checks.py --out benchmarks/results/gpu_checks.md
-step depict_fashion 260 python3 benchmarks/bench_depict.py --suite fashion --device cuda \
+step depict_fashion 240 python3 benchmarks/bench_depict.py --suite fashion --device cuda \
   --seeds 0 --batch-size 1024 --pretrain-epochs 60 --init-epochs 20 --max-epochs 60
 step dsc 130 python3 benchmarks/bench_dsc.py --gpu-suite --device cuda
-step sdp 100 python3 benchmarks/bench_sdp.py --gpu-suite --device cuda
-cp benchmarks/results/*.md "$OUTDIR"/ 2>/dev/null
+step sdp 90 python3 benchmarks/bench_sdp.py --gpu-suite --device cuda
+for f in gpu_checks depict_fashion_gpu dsc_gpu sdp_gpu; do
+  cp "benchmarks/results/$f.md" "$OUTDIR"/ 2>/dev/null
+done
 ls -la "$OUTDIR"
