@@ -163,7 +163,14 @@ def run(args):
     return rows
 
 
-def write(rows, args):
+def _load():
+    try:
+        return "/".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:  # pragma: no cover - not on every platform
+        return "n/a"
+
+
+def write(rows, args, load_start):
     cmd = "python benchmarks/bench_dask.py " + " ".join(sys.argv[1:])
     out = [
         "## Dask: label-free grid search, local vs LocalCluster (2 workers)",
@@ -171,6 +178,9 @@ def write(rows, args):
         f"- Command: `{cmd.strip()}`",
         f"- Machine: {_machine()}",
         f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- Load average (1/5/15 min) at start: {load_start}, at end: {_load()} "
+        "(other jobs shared the machine when above the core count: timings "
+        "are then noisy and parallel speed-ups understated)",
         "- Seconds are the wall time of `GridSearchCV.fit` after an untimed warm-up "
         "fit in the client; start-up = starting the workers plus one small warm-up fit on each "
         "(imports, torch first-call costs; listed separately); *same* = mean test scores equal to the sequential "
@@ -203,7 +213,8 @@ def main():
     p.add_argument("--seeds", type=int, default=1, help="number of seeds (0..n-1)")
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "dask.md"))
     args = p.parse_args()
-    write(run(args), args)
+    load_start = _load()
+    write(run(args), args, load_start)
 
 
 if __name__ == "__main__":
