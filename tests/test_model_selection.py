@@ -18,9 +18,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from skdeepcluster.metrics import silhouette_scorer
+from skdeepcluster.metrics import dbcv_score, dbcv_scorer, silhouette_scorer
 from skdeepcluster.model_selection import (
     full_data_cv,
+    make_label_free_scorer,
     held_out_likelihood_scorer,
     largest_n_clusters_within,
     make_stability_scorer,
@@ -56,6 +57,7 @@ def _hierarchical_blobs(n=400):
 
 SCORERS = {
     "silhouette": silhouette_scorer,
+    "dbcv": dbcv_scorer,
     "likelihood": held_out_likelihood_scorer,
     "bic": neg_bic,
     "aic": neg_aic,
@@ -69,6 +71,8 @@ SCORERS = {
 CASES = [
     ("kmeans-silhouette", "sklearn.cluster:KMeans",
      dict(n_init=3, random_state=0), "n_clusters", "silhouette", 5),
+    ("kmeans-dbcv", "sklearn.cluster:KMeans",
+     dict(n_init=3, random_state=0), "n_clusters", "dbcv", 5),
     ("kmeans-stability", "sklearn.cluster:KMeans",
      dict(n_init=3, random_state=0), "n_clusters", "stability", 2),
     ("gmm-likelihood", "sklearn.mixture:GaussianMixture",
@@ -88,8 +92,8 @@ CASES = [
      dict(solver="lowrank", n_restarts=1, random_state=0),
      "n_clusters", "silhouette", "full", "slow"),
     ("DEPICT-silhouette-full", "skdeepcluster:DEPICT",
-     dict(hidden_dims=(16, 16), pretrain_max_epochs=20, init_max_epochs=5,
-          max_epochs=20, kmeans_n_init=3, random_state=0),
+     dict(hidden_dims=(16, 16), batch_size=64, pretrain_max_epochs=20,
+          init_max_epochs=5, max_epochs=20, kmeans_n_init=3, random_state=0),
      "n_clusters", "silhouette", "full"),
 ]
 
@@ -300,3 +304,37 @@ def test_select_n_clusters_errors():
         select_n_clusters(KMeans(), X, [])
     with pytest.raises(ValueError, match="param_name"):
         select_n_clusters(StandardScaler(), X, [2, 3])
+
+
+# --------------------------------------------------------------------------- #
+# DBCV
+# --------------------------------------------------------------------------- #
+def test_dbcv_prefers_density_connected_clusters():
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(300, noise=0.06, random_state=0)
+    km = KMeans(2, n_init=3, random_state=0).fit_predict(X)
+    assert dbcv_score(X, y) > 0.3 > 0.0 > dbcv_score(X, km)
+    # silhouette prefers the (wrong) convex k-means split, DBCV the moons
+    single = GridSearchCV(AgglomerativeClustering(linkage="single"),
+                          {"n_clusters": [2, 3, 4, 5]}, scoring=dbcv_scorer,
+                          cv=full_data_cv(X)).fit(X)
+    assert single.best_params_["n_clusters"] == 2
+
+
+def test_dbcv_invariances_noise_and_errors():
+    X, y = _simplex_blobs(200)
+    base = dbcv_score(X, y)
+    assert -1.0 <= base <= 1.0
+    assert dbcv_score(3.0 * X + 1.0, y) == pytest.approx(base)
+    assert dbcv_score(X, (y + 1) % TRUE_K) == pytest.approx(base)
+    noisy = y.copy()
+    noisy[:20] = -1  # noise rows count in n but belong to no cluster
+    assert dbcv_score(X, noisy) < base
+    with pytest.raises(ValueError, match="at least 2 clusters"):
+        dbcv_score(X, np.zeros(len(X), dtype=int))
+    with pytest.raises(ValueError, match="one label per row"):
+        dbcv_score(X, y[:-1])
+    sub = make_label_free_scorer("dbcv", sample_size=100)
+    km = KMeans(TRUE_K, n_init=3, random_state=0).fit(X)
+    assert sub(km, X) == sub(km, X) > 0.3

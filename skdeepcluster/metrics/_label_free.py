@@ -18,17 +18,21 @@ from sklearn.metrics import (
     silhouette_score,
 )
 
+from ._dbcv import dbcv_score
+
 __all__ = [
     "make_label_free_scorer",
     "silhouette_scorer",
     "calinski_harabasz_scorer",
     "davies_bouldin_scorer",
+    "dbcv_scorer",
 ]
 
 _INDICES = {
     "silhouette": (silhouette_score, 1.0),
     "calinski_harabasz": (calinski_harabasz_score, 1.0),
     "davies_bouldin": (davies_bouldin_score, -1.0),  # lower is better
+    "dbcv": (dbcv_score, 1.0),
 }
 
 
@@ -68,6 +72,13 @@ class _LabelFreeScorer:
         if self.index == "silhouette":
             value = func(Z, labels, sample_size=self.sample_size,
                          random_state=self.random_state)
+        elif self.index == "dbcv" and self.sample_size is not None \
+                and self.sample_size < len(Z):
+            rng = np.random.RandomState(self.random_state)
+            rows = rng.choice(len(Z), self.sample_size, replace=False)
+            if len(np.unique(labels[rows][labels[rows] != -1])) < 2:
+                return -np.inf
+            value = func(Z[rows], labels[rows])
         else:
             value = func(Z, labels)
         return float(sign * value)
@@ -83,9 +94,11 @@ def make_label_free_scorer(index="silhouette", *, space=None, sample_size=None,
 
     Parameters
     ----------
-    index : {"silhouette", "calinski_harabasz", "davies_bouldin"}, default="silhouette"
+    index : {"silhouette", "calinski_harabasz", "davies_bouldin", "dbcv"}, \
+            default="silhouette"
         The internal validity index. Davies-Bouldin is negated so that higher is
-        better for all three.
+        better for all. DBCV (:func:`~skdeepcluster.metrics.dbcv_score`) rewards
+        density-connected, possibly non-convex clusters.
     space : fitted transformer or None, default=None
         The fixed space in which the index is computed: ``None`` uses the input
         ``X`` as passed to the scorer (e.g. already standardised by a pipeline
@@ -93,7 +106,8 @@ def make_label_free_scorer(index="silhouette", *, space=None, sample_size=None,
         reference embedding) maps ``X`` first. Never the candidate's own
         embedding, which changes from candidate to candidate.
     sample_size : int or None
-        Silhouette on a random subsample of this size (its cost is quadratic).
+        Silhouette or DBCV on a random subsample of this size (their cost is
+        quadratic).
     random_state : int, default=0
         Seed of that subsample.
 
@@ -126,3 +140,7 @@ silhouette_scorer = make_label_free_scorer("silhouette")
 calinski_harabasz_scorer = make_label_free_scorer("calinski_harabasz")
 #: Negated Davies-Bouldin index in the input space (higher is better).
 davies_bouldin_scorer = make_label_free_scorer("davies_bouldin")
+#: DBCV (density-based clustering validation) in the input space (higher is
+#: better; O(n^2), use ``make_label_free_scorer("dbcv", sample_size=...)`` on
+#: large folds).
+dbcv_scorer = make_label_free_scorer("dbcv")

@@ -3,6 +3,7 @@
 from ..metrics._label_free import (
     calinski_harabasz_scorer,
     davies_bouldin_scorer,
+    dbcv_scorer,
     make_label_free_scorer,
     silhouette_scorer,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "ncd_cross_val_score",
     "calinski_harabasz_scorer",
     "davies_bouldin_scorer",
+    "dbcv_scorer",
     "full_data_cv",
     "held_out_likelihood_scorer",
     "largest_n_clusters_within",
