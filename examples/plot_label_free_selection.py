@@ -94,12 +94,15 @@ plt.show()
 # Transductive estimators
 # -----------------------
 # Estimators without ``predict`` (here agglomerative clustering) cannot label
-# a held-out fold. Score them on the rows they were fitted on: the scorer then
-# reads ``labels_`` instead of refitting.
+# a held-out fold. Score them on the rows they were fitted on; with
+# ``use_fitted_labels=True`` the scorer reads ``labels_`` instead of refitting.
 from sklearn.cluster import AgglomerativeClustering
 
+from skdeepcluster.metrics import make_label_free_scorer
+
+fitted_silhouette = make_label_free_scorer("silhouette", use_fitted_labels=True)
 search = GridSearchCV(AgglomerativeClustering(), {"n_clusters": grid},
-                      scoring=silhouette_scorer, cv=full_data_cv(X)).fit(X)
+                      scoring=fitted_silhouette, cv=full_data_cv(X)).fit(X)
 print("AgglomerativeClustering + full_data_cv picks", search.best_params_["n_clusters"])
 
 # %%

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.datasets import make_blobs
+from sklearn.metrics import silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -160,12 +161,34 @@ def test_transductive_scoring_uses_labels_without_refit():
             type(self).n_fits += 1
             return super().fit(X, y)
 
+    fast = make_label_free_scorer("silhouette", use_fitted_labels=True)
     search = GridSearchCV(CountingAgglo(), {"n_clusters": GRID},
-                          scoring=silhouette_scorer, cv=full_data_cv(X),
-                          refit=False).fit(X)
+                          scoring=fast, cv=full_data_cv(X), refit=False).fit(X)
     assert search.best_params_["n_clusters"] == TRUE_K
     # one fit per candidate: the scorer read labels_ instead of refitting
     assert CountingAgglo.n_fits == len(GRID)
+    # the default scorer refits on the scored rows (same result, 2 fits each)
+    CountingAgglo.n_fits = 0
+    slow = GridSearchCV(CountingAgglo(), {"n_clusters": GRID},
+                        scoring=silhouette_scorer, cv=full_data_cv(X),
+                        refit=False).fit(X)
+    np.testing.assert_allclose(slow.cv_results_["mean_test_score"],
+                               search.cv_results_["mean_test_score"])
+    assert CountingAgglo.n_fits == 2 * len(GRID)
+
+
+def test_fitted_labels_only_on_request():
+    X, y = _simplex_blobs(200)
+    fast = make_label_free_scorer("silhouette", use_fitted_labels=True)
+    agglo = AgglomerativeClustering(TRUE_K).fit(X[:150])
+    with pytest.raises(ValueError, match="full_data_cv"):
+        fast(agglo, X[150:])
+    # default: a held-out fold of the same size as the training fold (cv=2 on
+    # an even number of rows) is clustered by a refit, never given the
+    # training rows' labels_
+    agglo = AgglomerativeClustering(TRUE_K).fit(X[:100])
+    expected = silhouette_score(X[100:], AgglomerativeClustering(TRUE_K).fit_predict(X[100:]))
+    assert silhouette_scorer(agglo, X[100:]) == pytest.approx(expected)
 
 
 # --------------------------------------------------------------------------- #

@@ -2,9 +2,9 @@
 
 A scorer is called as ``scorer(estimator, X, y=None)`` by scikit-learn's search
 objects. The cluster labels come from ``estimator.predict(X)`` (or, for
-transductive estimators without ``predict``, from ``labels_`` when the scored
-rows are the fitted rows, as with ``cv=full_data_cv(X)``, else from a refit with
-``fit_predict``), and the index
+transductive estimators without ``predict``, from a refit with ``fit_predict``
+on the scored rows, or from ``labels_`` with ``use_fitted_labels=True`` when the
+scored rows are the fitted rows, as with ``cv=full_data_cv(X)``), and the index
 is computed in a FIXED space (the input ``X`` by default, or a user-supplied
 reference embedding), never in each candidate's own learned embedding, so that
 different settings, including different numbers of clusters, are comparable.
@@ -36,13 +36,20 @@ _INDICES = {
 }
 
 
-def _cluster_labels(estimator, X):
+def _cluster_labels(estimator, X, use_fitted_labels=False):
     if hasattr(estimator, "predict"):
         return np.asarray(estimator.predict(X))
-    labels = getattr(estimator, "labels_", None)
-    if labels is not None and len(labels) == len(X):
+    if use_fitted_labels:
         # transductive estimator scored on the rows it was fitted on, i.e. with
         # ``cv=full_data_cv(X)`` (the documented split for such estimators)
+        labels = getattr(estimator, "labels_", None)
+        if labels is None or len(labels) != len(X):
+            raise ValueError(
+                "use_fitted_labels=True scores the estimator's labels_, which "
+                "needs the scored rows to be the fitted rows (cv=full_data_cv(X)); "
+                f"got {len(X)} scored rows and "
+                f"{'no labels_' if labels is None else f'{len(labels)} fitted rows'}."
+            )
         return np.asarray(labels)
     return np.asarray(clone(estimator).fit_predict(X))
 
@@ -50,7 +57,8 @@ def _cluster_labels(estimator, X):
 class _LabelFreeScorer:
     """Callable ``(estimator, X, y=None) -> float``, higher is better."""
 
-    def __init__(self, index, space=None, sample_size=None, random_state=0):
+    def __init__(self, index, space=None, sample_size=None, random_state=0,
+                 use_fitted_labels=False):
         if index not in _INDICES:
             raise ValueError(
                 f"index must be one of {sorted(_INDICES)}, got {index!r}."
@@ -59,9 +67,10 @@ class _LabelFreeScorer:
         self.space = space
         self.sample_size = sample_size
         self.random_state = random_state
+        self.use_fitted_labels = use_fitted_labels
 
     def __call__(self, estimator, X, y=None):
-        labels = _cluster_labels(estimator, X)
+        labels = _cluster_labels(estimator, X, self.use_fitted_labels)
         Z = X if self.space is None else self.space.transform(X)
         Z = np.asarray(Z, dtype=np.float64)
         n_labels = len(np.unique(labels))
@@ -89,7 +98,7 @@ class _LabelFreeScorer:
 
 
 def make_label_free_scorer(index="silhouette", *, space=None, sample_size=None,
-                           random_state=0):
+                           random_state=0, use_fitted_labels=False):
     """Build a scorer that needs no labels, for ``GridSearchCV(scoring=...)``.
 
     Parameters
@@ -110,6 +119,12 @@ def make_label_free_scorer(index="silhouette", *, space=None, sample_size=None,
         quadratic).
     random_state : int, default=0
         Seed of that subsample.
+    use_fitted_labels : bool, default=False
+        For transductive estimators (no ``predict``): score their ``labels_``
+        instead of refitting a clone on the scored rows. Only valid when the
+        scored rows are the fitted rows, i.e. with ``cv=full_data_cv(X)``
+        (a ``ValueError`` is raised when the row counts differ); it halves the
+        cost of such searches. Inductive estimators always use ``predict``.
 
     Returns
     -------
@@ -131,7 +146,8 @@ def make_label_free_scorer(index="silhouette", *, space=None, sample_size=None,
     {'n_clusters': 3}
     """
     return _LabelFreeScorer(index, space=space, sample_size=sample_size,
-                            random_state=random_state)
+                            random_state=random_state,
+                            use_fitted_labels=use_fitted_labels)
 
 
 #: Silhouette computed in the input space (higher is better).

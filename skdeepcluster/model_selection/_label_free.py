@@ -37,7 +37,10 @@ def full_data_cv(n_samples):
     label the rows they were fitted on, and criteria that target the training
     data (BIC, AIC, silhouette of ``labels_``) are meant to be computed there.
     Pass the result as ``GridSearchCV(cv=full_data_cv(X))``: every candidate is
-    fitted once on all rows and scored on the same rows. It measures fit
+    fitted on all rows and scored on the same rows; with
+    ``scoring=make_label_free_scorer(..., use_fitted_labels=True)`` the scorer
+    reads the candidate's ``labels_`` instead of refitting a clone (one fit per
+    candidate instead of two). It measures fit
     quality, not generalisation; use a held-out split (plain ``cv=5``) with an
     inductive estimator for the latter.
 
@@ -220,6 +223,16 @@ def neg_aic(estimator, X, y=None):
     Returns
     -------
     score : float
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn.mixture import GaussianMixture
+    >>> from skdeepcluster.model_selection import neg_aic
+    >>> X, _ = make_blobs(200, centers=2, random_state=0)
+    >>> gm = GaussianMixture(2, random_state=0).fit(X)
+    >>> bool(neg_aic(gm, X) == -gm.aic(X))
+    True
     """
     return -_criterion(estimator, X, "aic")
 
@@ -501,9 +514,10 @@ def select_n_clusters(estimator, X, n_clusters_range, *, scoring=None,
     with label-free defaults:
 
     * ``scoring=None``: :func:`held_out_likelihood_scorer` for density models
-      (with ``score_samples``), otherwise
-      :obj:`skdeepcluster.metrics.silhouette_scorer` (silhouette in the input
-      space; pass ``make_label_free_scorer(space=...)`` for another fixed space);
+      (with ``score_samples``), otherwise the silhouette in the input space
+      (:obj:`skdeepcluster.metrics.silhouette_scorer`; for transductive
+      estimators it scores ``labels_``, ``use_fitted_labels=True``); pass
+      ``make_label_free_scorer(space=...)`` for another fixed space;
     * ``cv="auto"``: 5 folds for inductive estimators (with ``predict``),
       :func:`full_data_cv` for transductive ones.
 
@@ -552,14 +566,18 @@ def select_n_clusters(estimator, X, n_clusters_range, *, scoring=None,
     candidates = np.array(list(n_clusters_range))
     if candidates.size == 0:
         raise ValueError("n_clusters_range is empty; pass e.g. range(2, 11).")
+    inductive = hasattr(estimator, "predict")
+    auto_cv = isinstance(cv, str) and cv == "auto"
+    if auto_cv:
+        cv = 5 if inductive else full_data_cv(X)
     if scoring is None:
         if hasattr(estimator, "score_samples"):
             scoring = held_out_likelihood_scorer
         else:
-            from ..metrics import silhouette_scorer
-            scoring = silhouette_scorer
-    if isinstance(cv, str) and cv == "auto":
-        cv = 5 if hasattr(estimator, "predict") else full_data_cv(X)
+            from ..metrics import make_label_free_scorer
+            # under the fit-on-all split the fitted labels_ are the labels to score
+            scoring = make_label_free_scorer(
+                "silhouette", use_fitted_labels=auto_cv and not inductive)
     refit = True if tol is None else largest_n_clusters_within(
         tol, param_name=param_name)
     search = GridSearchCV(
