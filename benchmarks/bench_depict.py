@@ -83,6 +83,9 @@ def digits(args, command):
 
 
 def fashion(args, command, subset=None):
+    import torch
+
+    torch.backends.cudnn.benchmark = True  # fixed image size: let cuDNN pick kernels
     data = load_fashion_mnist(n_samples=subset, random_state=0,
                               data_home=args.data_home)
     X, y = data.data.astype(np.float32), data.target

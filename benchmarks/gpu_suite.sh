@@ -28,7 +28,7 @@ step() {  # step NAME SECONDS COMMAND...
 
 step gpu_checks 90 python3 benchmarks/gpu_checks.py --out benchmarks/results/gpu_checks.md
 step depict_fashion 240 python3 benchmarks/bench_depict.py --suite fashion --device cuda \
-  --seeds 0 --batch-size 1024 --pretrain-epochs 60 --init-epochs 20 --max-epochs 60
+  --seeds 0 --batch-size 1024 --pretrain-epochs 200 --init-epochs 20 --max-epochs 100
 step dsc 130 python3 benchmarks/bench_dsc.py --gpu-suite --device cuda
 step sdp 90 python3 benchmarks/bench_sdp.py --gpu-suite --device cuda
 for f in gpu_checks depict_fashion_gpu dsc_gpu sdp_gpu; do

@@ -8,6 +8,7 @@ from skorch.dataset import Dataset
 from skdeepcluster.utils import (
     DeviceBatches,
     EpochSeeder,
+    IndexedNet,
     RandomHoldout,
     check_input_shape,
     check_n_clusters,
@@ -121,3 +122,44 @@ def test_fit_kmeans_backends_recover_blobs(backend):
     assert clustering_accuracy(y, labels) == 1.0
     again, _, _ = fit_kmeans(X, 4, n_init=3, random_state=0, backend=backend)
     assert np.array_equal(labels, again)
+
+
+def _torch_objects(obj, path="", seen=None):
+    """Paths of torch tensors/modules reachable through plain containers."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, (torch.Tensor, torch.nn.Module)):
+        return [path]
+    found = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            found += _torch_objects(v, f"{path}[{k!r}]", seen)
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            found += _torch_objects(v, f"{path}[{i}]", seen)
+    return found
+
+
+class AE(IndexedNet):
+    def compute_loss(self, y_pred, idx, X, training):
+        return ((y_pred - X) ** 2).mean()
+
+
+def test_indexed_net_pickles_every_tensor_device_aware():
+    """A net trained on CUDA must unpickle on a CPU-only machine: skorch maps
+    only the attributes it routes through torch.load with map_location, so no
+    tensor or module may be left in the ordinary pickled state."""
+    from skdeepcluster.utils import as_device_tensor, make_net
+
+    module = torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.Linear(2, 4))
+    net = make_net(AE, module, device="cpu", seed=0, lr=1e-2, max_epochs=2, batch_size=8)
+    X = as_device_tensor(np.random.RandomState(0).randn(20, 4), "cpu")
+    net.fit(X, None)
+    net.buffer_ = torch.zeros(20)  # a per-sample buffer left on the net
+    state = net.__getstate__()
+    assert _torch_objects({k: v for k, v in state.items()}) == []
+    clone = pickle.loads(pickle.dumps(net))
+    assert torch.equal(clone.buffer_, net.buffer_)
+    assert clone.module is clone.module_  # the shared instance stays shared

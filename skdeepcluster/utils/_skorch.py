@@ -139,6 +139,24 @@ class IndexedNet(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return self.compute_loss(y_pred, y_true, X, training)
 
+    def __getstate__(self):
+        # skorch pickles ``module_``/``optimizer_``/``criterion_`` so that a net
+        # trained on CUDA loads on a CPU-only machine. Our nets also hold the
+        # module *instance* passed as the ``module`` parameter and may hold
+        # per-sample tensors; route every tensor/module attribute through the
+        # same device-aware path, or unpickling without CUDA fails.
+        saved = self.cuda_dependent_attributes_
+        extra = [
+            key for key, value in vars(self).items()
+            if isinstance(value, (torch.Tensor, torch.nn.Module))
+            and not any(key.startswith(p) for p in saved)
+        ]
+        self.cuda_dependent_attributes_ = list(saved) + extra
+        try:
+            return super().__getstate__()
+        finally:
+            self.cuda_dependent_attributes_ = saved
+
 
 def make_net(
     net_class,
