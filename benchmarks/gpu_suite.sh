@@ -18,8 +18,10 @@ export SKDEEPCLUSTER_FASHION_MNIST="$PWD/.data/fashion-mnist"
 nvidia-smi -L
 python3 -c "import torch, sklearn, skorch; print('torch', torch.__version__, 'sklearn', sklearn.__version__, 'skorch', skorch.__version__)"
 
+STEPS=${STEPS:-gpu_checks depict_fashion dsc sdp}  # a subset may be named
 step() {  # step NAME SECONDS COMMAND...
   local name=$1 secs=$2; shift 2
+  case " $STEPS " in *" $name "*) ;; *) return 0 ;; esac
   echo "=== $name (limit ${secs}s) ==="
   local t0=$SECONDS
   timeout "$secs" "$@" 2>&1 | tee "$OUTDIR/$name.log" | grep -v "^\s*$" | tail -n 40
