@@ -19,6 +19,8 @@ seeds. Writes ``benchmarks/results/ncd.md``.
 
     python benchmarks/bench_ncd.py                 # full CPU run (see the results file)
     python benchmarks/bench_ncd.py --quick         # smoke run (minutes)
+    python benchmarks/bench_ncd.py --gpu-suite --seeds 2   # CUDA: k-means + PBN only,
+        # CPU-tuned PBN settings, Letter (falls back to digits without rdata/mlbench)
 """
 
 import argparse
@@ -42,6 +44,12 @@ from skdeepcluster.model_selection import ClassHidingCV, NCDSearchCV
 from skdeepcluster.ncd._base import candidate_ks, estimate_k
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+#: PBN hyper-parameters picked by the CPU run's NCDSearchCV on Letter (results/ncd.md);
+#: the --gpu-suite reuses them instead of searching again.
+TUNED = {
+    "letter": {"dropout": 0.2195, "latent_dim": 8, "lr": 0.004881, "w": 0.8222},
+    "digits": {"dropout": 0.3981, "latent_dim": 16, "lr": 0.0003211, "w": 0.4697},
+}
 
 
 def load(name, args, rng_seed=0):
@@ -136,14 +144,20 @@ def run_dataset(name, args, log):
         f"{[str(c) for c in s.novel_classes]} ({len(Xte_n)} "
         f"test-novel rows) {note}")
     k_range = tuple(args.k_range)
-    best, best_cv, tune_secs, cv = tune_pbn(s, k_true, args, log)
-    log(f"  PBN search ({args.n_iter} candidates x {cv.n_splits} class-hiding splits, "
-        f"{tune_secs:.0f}s): best {best}, hidden-class ACC {best_cv:.3f}")
+    methods = ("k-means", "spectral", "NCD k-means", "NCD spectral", "PBN (tuned)")
+    if args.gpu_suite:
+        best, best_cv, tune_secs, cv = dict(TUNED[name]), float("nan"), 0.0, None
+        methods = ("k-means", "PBN (tuned)")
+        log(f"  PBN hyper-parameters fixed to the CPU search's best: {best}")
+    else:
+        best, best_cv, tune_secs, cv = tune_pbn(s, k_true, args, log)
+        log(f"  PBN search ({args.n_iter} candidates x {cv.n_splits} class-hiding "
+            f"splits, {tune_secs:.0f}s): best {best}, hidden-class ACC {best_cv:.3f}")
     sc_rows = sc_known_subsample(s, args.sc_known_per_class, 0)
     rows = []
     for k_mode in ("known", "estimated"):
         k_arg = k_true if k_mode == "known" else "auto"
-        for method in ("k-means", "spectral", "NCD k-means", "NCD spectral", "PBN (tuned)"):
+        for method in methods:
             accs, ks, secs = [], [], []
             for seed in range(args.seeds):
                 t0 = time.perf_counter()
@@ -202,8 +216,19 @@ def main(argv=None):
     p.add_argument("--sc-known-per-class", type=int, default=100,
                    help="known test rows per class given to NCD spectral")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--out", default=os.path.join(HERE, "results", "ncd.md"))
+    p.add_argument("--gpu-suite", action="store_true",
+                   help="Letter only, k-means and PBN (CPU-tuned hyper-parameters, no "
+                        "search) on --device (default cuda); writes results/ncd_gpu.md")
+    p.add_argument("--out", default=None)
     args = p.parse_args(argv)
+    if args.gpu_suite:
+        args.datasets = ["letter"]
+        given = argv if argv is not None else sys.argv[1:]
+        if not any(a.startswith("--device") for a in given):
+            args.device = "cuda"
+    if args.out is None:
+        args.out = os.path.join(HERE, "results",
+                                "ncd_gpu.md" if args.gpu_suite else "ncd.md")
     if args.quick:
         args.seeds, args.epochs, args.n_iter, args.cv_splits = 2, 10, 2, 2
         args.k_range = [2, 8]
@@ -218,6 +243,12 @@ def main(argv=None):
     t_all = time.perf_counter()
     all_rows, infos = [], {}
     for name in args.datasets:
+        if args.gpu_suite and name == "letter":
+            try:
+                load_letter_recognition()
+            except (ImportError, FileNotFoundError) as exc:
+                log(f"Letter unavailable ({exc}); the GPU suite falls back to digits.")
+                name = "digits"
         rows, info = run_dataset(name, args, log)
         all_rows += rows
         infos[name] = info
@@ -231,7 +262,8 @@ def write(args, rows, infos, lines, total):
         dev += f" ({torch.cuda.get_device_name()})"
     cmd = "python benchmarks/bench_ncd.py " + " ".join(sys.argv[1:])
     out = [
-        "## Novel class discovery (PBN, NCD k-means, NCD spectral clustering)",
+        "## Novel class discovery (PBN, NCD k-means, NCD spectral clustering)"
+        + (" -- GPU suite" if args.gpu_suite else ""),
         "",
         f"Date {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
         f"machine `{platform.platform()}`, `{platform.processor() or platform.machine()}`, "
@@ -250,12 +282,14 @@ def write(args, rows, infos, lines, total):
         "split and predict the test-novel rows; spectral clustering is transductive "
         "(plain: test-novel rows only, n_components = k; NCD: test-novel rows plus "
         f"<= {args.sc_known_per_class} labelled test rows per known class). PBN: "
-        f"{args.epochs} epochs, batch 512, AdamW; hyper-parameters (lr, w, dropout, "
-        f"latent_dim) tuned ONCE per data set by `NCDSearchCV` random search "
-        f"({args.n_iter} candidates, {args.cv_splits} class-hiding splits over the "
-        "known classes only, k_mode='true', no novel label used), the same values "
-        "then used for both k settings. Fit seconds: one fit (for 'estimated', "
-        "including the k search).",
+        f"{args.epochs} epochs, batch 512, AdamW; "
+        + ("hyper-parameters fixed to those the CPU run's `NCDSearchCV` picked "
+           "(see results/ncd.md). " if args.gpu_suite else
+           f"hyper-parameters (lr, w, dropout, latent_dim) tuned ONCE per data set by "
+           f"`NCDSearchCV` random search ({args.n_iter} candidates, {args.cv_splits} "
+           "class-hiding splits over the known classes only, k_mode='true', no novel "
+           "label used), the same values then used for both k settings. ")
+        + "Fit seconds: one fit (for 'estimated', including the k search).",
         "",
     ]
     for name, info in infos.items():
@@ -269,9 +303,11 @@ def write(args, rows, infos, lines, total):
             f"Train {info['n_train']} rows, test {info['n_test']} rows "
             f"({info['n_test_novel']} test-novel)"
             + (f"; {info['note']}" if info["note"] else "")
-            + f". NCD spectral input: {info['n_sc']} test rows. PBN search: "
-            f"{info['tune_secs']:.0f} s, best {best} (hidden-class ACC "
-            f"{100 * info['best_cv']:.1f}%).",
+            + (f". PBN hyper-parameters fixed to {best} (the CPU search's best; no "
+               "search in this run)." if args.gpu_suite else
+               f". NCD spectral input: {info['n_sc']} test rows. PBN search: "
+               f"{info['tune_secs']:.0f} s, best {best} (hidden-class ACC "
+               f"{100 * info['best_cv']:.1f}%)."),
             "",
             "| method | k | ACC % | NMI % | ARI % | k̂ per seed (true k) | fit s |",
             "|---|---|---|---|---|---|---|",
