@@ -81,7 +81,7 @@ def methods(K, seed, device):
 
 def em_trap(args, lines):
     seps = [6.0] if args.quick else [float(v) for v in args.separations.split(",")]
-    dims = [2] if args.quick else [2, 10]
+    dims = [2] if args.quick else [int(v) for v in args.dims.split(",")]
     n = 200 if args.quick else 400
     lines.append("## EM-trap simulation (spec section 4)\n")
     lines.append(
@@ -108,6 +108,9 @@ def em_trap(args, lines):
                     labels, sec = timed(lambda: fit(Xs))
                     res[name][0].append(error_pct(y, labels))
                     res[name][1].append(sec)
+                print(f"[em-trap] p={p} sep={sep} seed={seed}: " + ", ".join(
+                    f"{k}={v[0][-1]:.2f}%/{v[1][-1]:.1f}s" for k, v in res.items()),
+                    flush=True)
             for name in names:
                 e, t = np.asarray(res[name][0]), np.asarray(res[name][1])
                 cells[name].append(f"{e.mean():.2f} / {np.mean(e > 5):.1f} / {t.mean():.2f}s")
@@ -224,6 +227,8 @@ def main(argv=None):
     parser.add_argument("--sections", default="trap,real,speed,exact")
     parser.add_argument("--separations", default="4,5,6",
                         help="EM-trap grid spacings (comma separated)")
+    parser.add_argument("--dims", default="2,10",
+                        help="EM-trap dimensions p (comma separated)")
     parser.add_argument("--exact-sizes", default="100,200,300",
                         help="n of the exact-vs-CVXPY comparison (comma separated)")
     parser.add_argument("--out", default=None)
@@ -233,36 +238,44 @@ def main(argv=None):
     warnings.simplefilter("ignore", ConvergenceWarning)
     cmd = "python benchmarks/bench_sdp.py " + " ".join(sys.argv[1:] if argv is None else argv)
     lines = []
-    if args.gpu_suite:
-        out = args.out or os.path.join(HERE, "results", "sdp_gpu.md")
-        sizes = [1000] if args.quick else [1000, 10000, 100000]
-        speed(args, lines, sizes, [1000, 10000] if not args.quick else [1000],
-              args.device, f"Low-rank route speed on {args.device}", budget=60.0)
-        title = "# SDP k-means / iLA-SDP: GPU timings\n"
-    else:
-        out = args.out or os.path.join(HERE, "results", "sdp.md")
-        sections = args.sections.split(",")
-        if "trap" in sections:
-            em_trap(args, lines)
-        if "real" in sections:
-            real_data(args, lines)
-        if "speed" in sections:
-            sizes = [1000] if args.quick else [1000, 10000] + ([100000] if args.full else [])
-            speed(args, lines, sizes, [1000], args.device,
-                  f"Low-rank route speed ({args.device})")
-        if "exact" in sections:
-            exact_vs_cvxpy(args, lines)
-        title = "# SDP k-means and iLA-SDP\n"
-    head = [title,
+    head = [None,
             f"Machine: {machine(args.device)}; torch {torch.__version__}; "
             f"date {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}.  ",
             f"Command: `{cmd.strip()}`.  ",
             "Error = mis-clustering % after Hungarian matching of labels "
             "(`skdeepcluster.metrics.clustering_accuracy`). Timings on a shared, loaded "
             "machine are indicative only.\n"]
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    with open(out, "w") as fh:
-        fh.write("\n".join(head + lines) + "\n")
+
+    def write():  # after every section, so a partial run still leaves its tables
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        with open(out, "w") as fh:
+            fh.write("\n".join(head + lines) + "\n")
+
+    if args.gpu_suite:
+        out = args.out or os.path.join(HERE, "results", "sdp_gpu.md")
+        head[0] = "# SDP k-means / iLA-SDP: GPU timings\n"
+        sizes = [1000] if args.quick else [1000, 10000, 100000]
+        speed(args, lines, sizes, [1000, 10000] if not args.quick else [1000],
+              args.device, f"Low-rank route speed on {args.device}", budget=60.0)
+        write()
+    else:
+        out = args.out or os.path.join(HERE, "results", "sdp.md")
+        head[0] = "# SDP k-means and iLA-SDP\n"
+        sections = args.sections.split(",")
+        if "trap" in sections:
+            em_trap(args, lines)
+            write()
+        if "real" in sections:
+            real_data(args, lines)
+            write()
+        if "speed" in sections:
+            sizes = [1000] if args.quick else [1000, 10000] + ([100000] if args.full else [])
+            speed(args, lines, sizes, [1000], args.device,
+                  f"Low-rank route speed ({args.device})")
+            write()
+        if "exact" in sections:
+            exact_vs_cvxpy(args, lines)
+            write()
     print(f"wrote {out}")
 
 

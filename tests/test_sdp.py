@@ -376,3 +376,21 @@ def test_pipeline_and_grid_search():
                           cv=3)
     search.fit(X)
     assert np.isfinite(search.best_score_)
+
+
+def test_make_heterogeneous_gaussians():
+    X, y = make_heterogeneous_gaussians(random_state=0)
+    assert X.shape == (400, 2) and np.bincount(y).tolist() == [50] * 8
+    X, y = make_heterogeneous_gaussians(103, 4, 10, separation=4.0, layout="axes",
+                                        deviations=(0.5, 1.0, 1.5, 1.0), stretch=3.0,
+                                        random_state=0)
+    assert X.shape == (103, 10) and set(y) == {0, 1, 2, 3}
+    stds = [X[y == k, 5].std() for k in range(4)]
+    assert stds[0] < stds[2]          # noise coordinates follow each cluster's spread
+    a, _ = make_heterogeneous_gaussians(50, 2, random_state=1)
+    b, _ = make_heterogeneous_gaussians(50, 2, random_state=1)
+    assert np.array_equal(a, b)
+    with pytest.raises(ValueError, match="n_features"):
+        make_heterogeneous_gaussians(40, 8, 3, layout="axes")
+    with pytest.raises(ValueError, match="n_samples"):
+        make_heterogeneous_gaussians(3, 8)
