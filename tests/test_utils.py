@@ -163,3 +163,19 @@ def test_indexed_net_pickles_every_tensor_device_aware():
     clone = pickle.loads(pickle.dumps(net))
     assert torch.equal(clone.buffer_, net.buffer_)
     assert clone.module is clone.module_  # the shared instance stays shared
+
+
+def test_seeded_blocks_are_reproducible_across_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def draw(seed):
+        with seeded(seed):
+            out = []
+            for _ in range(50):
+                out.append(torch.rand(1).item())
+            return out
+
+    expected = [draw(s) for s in range(6)]
+    with ThreadPoolExecutor(3) as pool:
+        got = list(pool.map(draw, range(6)))
+    assert got == expected
