@@ -14,7 +14,7 @@ from test_utils import _torch_objects
 FAST = {
     "DEPICT": dict(hidden_dims=(16, 16, 32), pretrain_max_epochs=5, init_max_epochs=3,
                    max_epochs=5, kmeans_n_init=2),
-    "DSC": dict(),
+    "DSC": dict(pretrain_max_epochs=10, se_max_epochs=60, sn_max_epochs=10, kmeans_n_init=3),
     "PBN": dict(max_epochs=5),
     "NCDKMeans": dict(),
     "NCDSpectralClustering": dict(),
