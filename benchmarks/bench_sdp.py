@@ -256,7 +256,7 @@ def main(argv=None):
         head[0] = "# SDP k-means / iLA-SDP: GPU timings\n"
         sizes = [1000] if args.quick else [1000, 10000, 100000]
         speed(args, lines, sizes, [1000, 10000] if not args.quick else [1000],
-              args.device, f"Low-rank route speed on {args.device}", budget=60.0)
+              args.device, f"Low-rank route speed on {args.device}", budget=30.0)
         write()
     else:
         out = args.out or os.path.join(HERE, "results", "sdp.md")
