@@ -23,6 +23,7 @@ from .utils import (
     as_device_tensor,
     check_input_shape,
     check_n_clusters,
+    cpu_threads,
     early_stopping,
     fit_kmeans,
     history_to_list,
@@ -62,6 +63,20 @@ def _conv_out(n, k, p, s=2):
     return (n + 2 * p - k) // s + 1
 
 
+def conv_shapes(input_shape, channels=(50, 50), kernel_sizes=None, paddings=None):
+    """Kernels, paddings and the (C, H, W) of the input and both conv outputs."""
+    c_in, h, w = input_shape
+    if kernel_sizes is None or paddings is None:
+        ks, ps = conv_geometry(h, w)
+        kernel_sizes = kernel_sizes or ks
+        paddings = paddings or ps
+    (k0, k1), (p0, p1) = kernel_sizes, paddings
+    h1, w1 = _conv_out(h, k0, p0), _conv_out(w, k0, p0)
+    h2, w2 = _conv_out(h1, k1, p1), _conv_out(w1, k1, p1)
+    shapes = [(c_in, h, w), (channels[0], h1, w1), (channels[1], h2, w2)]
+    return tuple(kernel_sizes), tuple(paddings), shapes
+
+
 class DEPICTModule(nn.Module):
     """Autoencoder with noisy and clean encoder paths sharing weights, a decoder
     fed by the noisy embedding and a softmax clustering head.
@@ -80,21 +95,16 @@ class DEPICTModule(nn.Module):
         self.conv = input_shape is not None
         K = n_clusters
         if self.conv:
-            c_in, h, w = input_shape
-            if kernel_sizes is None or paddings is None:
-                ks, ps = conv_geometry(h, w)
-                kernel_sizes = kernel_sizes or ks
-                paddings = paddings or ps
+            kernel_sizes, paddings, shapes = conv_shapes(
+                input_shape, channels, kernel_sizes, paddings)
             (k0, k1), (p0, p1) = kernel_sizes, paddings
-            c1, c2 = channels
-            h1, w1 = _conv_out(h, k0, p0), _conv_out(w, k0, p0)
-            h2, w2 = _conv_out(h1, k1, p1), _conv_out(w1, k1, p1)
+            (c_in, h, w), (c1, h1, w1), (c2, h2, w2) = shapes
             if min(h2, w2) < 1:
                 raise ValueError(
                     f"input_shape={input_shape} is too small for two stride-2 "
                     "convolutions; use the MLP variant (architecture='mlp')."
                 )
-            self.shapes = [(c_in, h, w), (c1, h1, w1), (c2, h2, w2)]
+            self.shapes = shapes
             self.enc = nn.ModuleList([
                 nn.Conv2d(c_in, c1, k0, stride=2, padding=p0),
                 nn.Conv2d(c1, c2, k1, stride=2, padding=p1),
@@ -559,7 +569,11 @@ class DEPICT(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
         t_all = time.perf_counter()
         self.history_ = {"seconds": {}}
         self.stopped_ = {}
-        with seeded(seeds[0], device):
+        # the widest activation of a mini-batch decides whether CPU threads help
+        width = (max(c * h * w for c, h, w in conv_shapes(
+            self.input_shape_, tuple(self.channels), self.kernel_sizes,
+            self.paddings)[2]) if conv else max(hidden))
+        with seeded(seeds[0], device), cpu_threads(device, self.batch_size * width):
             module = DEPICTModule(
                 d, K, input_shape=self.input_shape_, channels=tuple(self.channels),
                 kernel_sizes=self.kernel_sizes, paddings=self.paddings,

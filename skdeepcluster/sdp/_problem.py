@@ -16,6 +16,8 @@ route); the low-rank route only multiplies them with thin ``n x r`` matrices.
 
 import torch
 
+from ..utils._threads import cpu_threads  # noqa: F401  (re-exported for the solvers)
+
 __all__ = ["SDPProblem", "peng_wei_problem", "lasdp_problem", "exact_memory_bytes",
            "cpu_threads"]
 
@@ -109,21 +111,3 @@ def exact_memory_bytes(n_samples, n_blocks):
 
 
 
-class cpu_threads:
-    """Run small CPU solves single-threaded (many tiny kernels; threads only add
-    contention), restoring torch's thread count afterwards."""
-
-    def __init__(self, device, n_elements, threshold=2_000_000):
-        self.active = str(device) == "cpu" and n_elements <= threshold
-        self.saved = None
-
-    def __enter__(self):
-        if self.active:
-            self.saved = torch.get_num_threads()
-            torch.set_num_threads(1)
-        return self
-
-    def __exit__(self, *exc):
-        if self.saved is not None:
-            torch.set_num_threads(self.saved)
-        return False

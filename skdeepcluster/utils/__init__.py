@@ -14,6 +14,7 @@ from ._skorch import (
     run_in_batches,
 )
 from ._kmeans import FAISS_MIN_SAMPLES, fit_kmeans
+from ._threads import cpu_threads
 from ._validation import check_input_shape, check_memory, check_n_clusters
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "check_input_shape",
     "check_memory",
     "check_n_clusters",
+    "cpu_threads",
     "early_stopping",
     "fit_kmeans",
     "history_to_list",
