@@ -867,3 +867,42 @@ class ILASDP(_SDPBase):
         score : float
         """
         return float(self.score_samples(X).mean())
+
+    def _n_parameters(self):
+        """Free parameters of the fitted mixture, counted as GaussianMixture does."""
+        check_is_fitted(self)
+        K, p = self.means_.shape
+        cov = {"full": K * p * (p + 1) / 2, "diag": K * p, "spherical": K,
+               "tied": p * (p + 1) / 2}[self.covariance_type]
+        return int(cov + K * p + K - 1)
+
+    def bic(self, X):
+        """Bayesian information criterion on X (lower is better).
+
+        ``-2 * sum(score_samples(X)) + _n_parameters() * log(n_samples)``; use it
+        (or :func:`skdeepcluster.model_selection.neg_bic`) to compare different
+        ``n_clusters``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        bic : float
+        """
+        return float(-2 * self.score_samples(X).sum()
+                     + self._n_parameters() * np.log(len(X)))
+
+    def aic(self, X):
+        """Akaike information criterion on X (lower is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        aic : float
+        """
+        return float(-2 * self.score_samples(X).sum() + 2 * self._n_parameters())

@@ -394,3 +394,21 @@ def test_make_heterogeneous_gaussians():
         make_heterogeneous_gaussians(40, 8, 3, layout="axes")
     with pytest.raises(ValueError, match="n_samples"):
         make_heterogeneous_gaussians(3, 8)
+
+
+def test_ilasdp_information_criteria_match_gaussian_mixture_counting():
+    from sklearn.datasets import make_blobs
+    from sklearn.mixture import GaussianMixture
+
+    from skdeepcluster.model_selection import neg_bic
+
+    X, _ = make_blobs(200, centers=3, n_features=3, random_state=0)
+    for cov in ("full", "diag", "spherical", "tied"):
+        m = ILASDP(n_clusters=3, covariance_type=cov, solver="lowrank", n_restarts=1,
+                   random_state=0).fit(X)
+        gm = GaussianMixture(3, covariance_type=cov).fit(X)
+        assert m._n_parameters() == gm._n_parameters()
+        ll = m.score_samples(X).sum()
+        assert m.bic(X) == pytest.approx(-2 * ll + m._n_parameters() * np.log(len(X)))
+        assert m.aic(X) == pytest.approx(-2 * ll + 2 * m._n_parameters())
+        assert neg_bic(m, X) == pytest.approx(-m.bic(X))
