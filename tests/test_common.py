@@ -48,8 +48,7 @@ def test_fitted_state_is_gpu_portable(name):
 
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_every_estimator_rejects_a_missing_gpu(name, monkeypatch):
-    if "device" not in getattr(skdeepcluster, name)().get_params():
-        pytest.skip(f"{name} computes with numpy/scipy only (no device parameter)")
+    assert "device" in getattr(skdeepcluster, name)().get_params()
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     X, _ = make_blobs(60, centers=3, n_features=4, random_state=0)
     est = getattr(skdeepcluster, name)(n_clusters=3, device="cuda", **FAST[name])

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.pipeline import make_pipeline
@@ -250,3 +251,33 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         check(estimator)
+
+
+def test_torch_embedding_path_matches_lapack_subspace():
+    """The device (torch) path of the spectral embedding spans the same
+    eigenvectors as the CPU LAPACK path; checked on the CPU so it runs in CI."""
+    from sklearn.datasets import make_blobs
+
+    from skdeepcluster.ncd._spectral import _embedding_torch, spectral_embedding_mst
+    from sklearn.metrics.pairwise import euclidean_distances
+
+    X, _ = make_blobs(120, centers=4, cluster_std=0.6, random_state=0)
+    E, sigma = spectral_embedding_mst(X, 3, 0.6)
+    D2 = euclidean_distances(X, squared=True)
+    Et = _embedding_torch(D2, sigma, 3, "cpu")
+    # same subspace: projections agree (eigenvector signs may differ)
+    np.testing.assert_allclose(E @ E.T, Et @ Et.T, atol=1e-6)
+
+
+def test_ncd_estimators_take_a_device(monkeypatch):
+    from skdeepcluster import NCDKMeans, NCDSpectralClustering
+
+    X, t = make_blobs(150, centers=4, cluster_std=0.5, random_state=0)
+    y = np.where(t < 2, t, -1)
+    for cls in (NCDKMeans, NCDSpectralClustering):
+        a = cls(n_clusters=2, device="auto", random_state=0).fit(X, y)
+        assert clustering_accuracy(t[y == -1], a.labels_[y == -1]) == 1.0
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for cls in (NCDKMeans, NCDSpectralClustering):
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            cls(n_clusters=2, device="cuda").fit(X, y)

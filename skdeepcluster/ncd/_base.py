@@ -13,6 +13,7 @@ import numbers
 import warnings
 
 import numpy as np
+import torch
 from sklearn.metrics import silhouette_score
 from sklearn.utils import check_random_state
 
@@ -183,66 +184,74 @@ def _sq_dists(X, C, X_sq=None):
     return d2
 
 
+def _sq_dists_t(X, C, X_sq):
+    """Squared distances between the rows of two tensors (clipped at 0)."""
+    d2 = X_sq[:, None] - 2.0 * (X @ C.T) + (C * C).sum(1)[None, :]
+    return d2.clamp_(min=0.0)
+
+
 def _seed_centers(X, k, known_centers, seeding, rng, X_sq):
+    """Distance-weighted seeding on the device; the draws come from ``rng``."""
     n = len(X)
     chosen = []
     if known_centers is not None and len(known_centers):
-        dmin = _sq_dists(X, known_centers, X_sq).min(axis=1)
+        dmin = _sq_dists_t(X, known_centers, X_sq).min(dim=1).values
     else:
         first = rng.randint(n)
         chosen.append(first)
-        dmin = _sq_dists(X, X[[first]], X_sq)[:, 0]
+        dmin = _sq_dists_t(X, X[[first]], X_sq)[:, 0]
     while len(chosen) < k:
-        weight = dmin if seeding == "squared" else np.sqrt(dmin)
+        weight = (dmin if seeding == "squared" else dmin.sqrt()).cpu().numpy()
         total = weight.sum()
         if total <= 0 or not np.isfinite(total):
             idx = rng.randint(n)
         else:
             idx = rng.choice(n, p=weight / total)
         chosen.append(idx)
-        dmin = np.minimum(dmin, _sq_dists(X, X[[idx]], X_sq)[:, 0])
-    return X[chosen].copy()
+        dmin = torch.minimum(dmin, _sq_dists_t(X, X[[idx]], X_sq)[:, 0])
+    return X[chosen].clone()
 
 
 def ncd_kmeans(X, k, known_centers=None, *, n_init=10, max_iter=300, tol=1e-4,
-               seeding="distance", random_state=None):
-    """NCD k-means: returns ``(labels, centers, inertia, n_iter)``.
+               seeding="distance", random_state=None, device="cpu"):
+    """NCD k-means: returns ``(labels, centers, inertia, n_iter)`` as numpy.
 
     Seeding draws each new centre with probability proportional to the distance
     (``seeding="distance"``, the reference code) or squared distance
     (``"squared"``, k-means++) to the nearest known or already chosen centre;
     Lloyd iterations then update only the novel centres (empty clusters stay put)
     until ``(sum_j ||c_j^new - c_j^old||)^2 < tol``. Of ``n_init`` runs the one of
-    smallest inertia ``sum_x min_j ||x - c_j||`` (unsquared) is kept.
+    smallest inertia ``sum_x min_j ||x - c_j||`` (unsquared) is kept. The
+    distances and updates run in float64 torch on ``device``; the random draws
+    come from ``random_state`` (numpy), so a seed gives the same run anywhere.
     """
-    X = np.asarray(X, dtype=np.float64)
     rng = check_random_state(random_state)
-    X_sq = np.einsum("ij,ij->i", X, X)
-    kc = None if known_centers is None else np.asarray(known_centers, np.float64)
+    Xt = torch.as_tensor(np.asarray(X, dtype=np.float64), device=device)
+    X_sq = (Xt * Xt).sum(1)
+    kc = (None if known_centers is None
+          else torch.as_tensor(np.asarray(known_centers, np.float64), device=device))
     best = None
-    rows = np.arange(len(X))
     for _ in range(int(n_init)):
-        C = _seed_centers(X, k, kc, seeding, rng, X_sq)
+        C = _seed_centers(Xt, k, kc, seeding, rng, X_sq)
         n_iter = 0
         for n_iter in range(1, int(max_iter) + 1):
-            labels = _sq_dists(X, C, X_sq).argmin(axis=1)
-            onehot = np.zeros((len(X), k))
-            onehot[rows, labels] = 1.0
-            counts = onehot.sum(0)
-            sums = onehot.T @ X
-            new = C.copy()
+            labels = _sq_dists_t(Xt, C, X_sq).argmin(dim=1)
+            counts = torch.bincount(labels, minlength=k).to(Xt.dtype)
+            sums = torch.zeros_like(C).index_add_(0, labels, Xt)
             nz = counts > 0
+            new = C.clone()
             new[nz] = sums[nz] / counts[nz, None]
-            shift = np.sqrt(((new - C) ** 2).sum(1)).sum() ** 2
+            shift = float(((new - C) ** 2).sum(1).sqrt().sum()) ** 2
             C = new
             if shift < tol:
                 break
-        d2 = _sq_dists(X, C, X_sq)
-        labels = d2.argmin(axis=1)
-        inertia = float(np.sqrt(d2[rows, labels]).sum())
+        d2 = _sq_dists_t(Xt, C, X_sq)
+        dist, labels = d2.min(dim=1)
+        inertia = float(dist.sqrt().sum())
         if best is None or inertia < best[2]:
-            best = (labels.astype(np.int64), C, inertia, n_iter)
-    return best
+            best = (labels, C, inertia, n_iter)
+    labels, C, inertia, n_iter = best
+    return labels.cpu().numpy().astype(np.int64), C.cpu().numpy(), inertia, n_iter
 
 
 def class_means(Z, codes, n_classes):

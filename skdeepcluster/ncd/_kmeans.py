@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils import resolve_device
 from ._base import (
     NCDMixin,
     candidate_ks,
@@ -60,6 +61,11 @@ class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
         to the squared distance (k-means++, the paper's text).
     k_range : tuple of int, default=(2, 30)
         Candidate numbers of clusters for ``n_clusters="auto"``.
+    device : str, default="cpu"
+        Where the distance computations and Lloyd updates run (float64 torch):
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``. The random draws of the
+        seeding come from ``random_state``, so a seed gives the same run anywhere
+        up to floating-point ties.
     random_state : int, RandomState instance or None, default=None
 
     Attributes
@@ -112,13 +118,15 @@ class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
     """
 
     def __init__(self, n_clusters="auto", *, n_init=10, max_iter=300, tol=1e-4,
-                 seeding="distance", k_range=(2, 30), random_state=None):
+                 seeding="distance", k_range=(2, 30), device="cpu",
+                 random_state=None):
         self.n_clusters = n_clusters
         self.n_init = n_init
         self.max_iter = max_iter
         self.tol = tol
         self.seeding = seeding
         self.k_range = k_range
+        self.device = device
         self.random_state = random_state
 
     def fit(self, X, y=None):
@@ -142,7 +150,7 @@ class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         kc = class_means(X, codes, len(classes)) if len(classes) else None
         params = dict(n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
-                      seeding=self.seeding)
+                      seeding=self.seeding, device=resolve_device(self.device))
         self.k_scores_ = None
         if k == "auto":
             seed = rng.randint(2**31 - 1)

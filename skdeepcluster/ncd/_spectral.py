@@ -3,6 +3,7 @@
 import numbers
 
 import numpy as np
+import torch
 from scipy.linalg import eigh
 from scipy.sparse.csgraph import minimum_spanning_tree
 from sklearn.base import BaseEstimator, ClusterMixin
@@ -10,7 +11,7 @@ from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_memory
+from ..utils import check_memory, resolve_device
 from ._base import (
     NCDMixin,
     candidate_ks,
@@ -28,7 +29,7 @@ __all__ = ["NCDSpectralClustering", "spectral_embedding_mst"]
 MAX_DENSE_BYTES = 4 * 2**30
 
 
-def spectral_embedding_mst(X, n_components, min_dist=0.6):
+def spectral_embedding_mst(X, n_components, min_dist=0.6, device="cpu"):
     """Spectral embedding with the kernel width set from the minimum spanning tree.
 
     ``m`` is the largest edge of the MST of the squared distances (the smallest
@@ -36,7 +37,10 @@ def spectral_embedding_mst(X, n_components, min_dist=0.6):
     ``A = exp(-D^2 / (2 sigma^2))``, so the largest MST edge gets affinity
     ``sqrt(min_dist)`` (the reference code's factor-2 quirk, kept). Returns the
     eigenvectors 1..n_components (the first is skipped) of the symmetric normalised
-    Laplacian, shape (n_samples, n_components), and ``sigma``.
+    Laplacian, shape (n_samples, n_components), and ``sigma``. On the CPU the
+    eigenvectors come from LAPACK's subset solver (:func:`scipy.linalg.eigh`); on
+    another ``device`` the affinity, Laplacian and eigendecomposition are built
+    there with torch (float64).
     """
     n = len(X)
     check_memory(3 * 8 * n * n, MAX_DENSE_BYTES, f"Spectral clustering of {n} rows",
@@ -48,6 +52,9 @@ def spectral_embedding_mst(X, n_components, min_dist=0.6):
         sigma = 1.0
     else:
         sigma = float(np.sqrt(-m / np.log(min_dist)))
+    top = min(n_components, n - 1)
+    if str(device) != "cpu":
+        return _embedding_torch(D2, sigma, top, device), sigma
     A = np.exp(-D2 / (2.0 * sigma**2))
     del D2
     np.fill_diagonal(A, 0.0)
@@ -57,9 +64,22 @@ def spectral_embedding_mst(X, n_components, min_dist=0.6):
     L = -(dm[:, None] * A * dm[None, :])
     del A
     L[np.diag_indices(n)] += 1.0
-    top = min(n_components, n - 1)
     _, vecs = eigh(L, subset_by_index=[0, top], overwrite_a=True)
     return vecs[:, 1 : top + 1], sigma
+
+
+def _embedding_torch(D2, sigma, top, device):
+    """The same embedding as the CPU path, computed with torch on ``device``."""
+    A = torch.exp(torch.as_tensor(D2, device=device) / (-2.0 * sigma**2))
+    A.fill_diagonal_(0.0)
+    deg = A.sum(1)
+    deg[deg == 0] = 1.0
+    dm = deg.rsqrt()
+    L = -(dm[:, None] * A * dm[None, :])
+    del A
+    L.diagonal().add_(1.0)
+    _, vecs = torch.linalg.eigh(L)
+    return vecs[:, 1 : top + 1].cpu().numpy()
 
 
 class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
@@ -93,6 +113,10 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
     tol : float, default=1e-10
     seeding : {"distance", "squared"}, default="distance"
     k_range : tuple of int, default=(2, 30)
+    device : str, default="cpu"
+        Where the Laplacian eigendecomposition and the k-means run: on the CPU
+        with LAPACK's subset eigensolver, elsewhere (``"cuda"``, ``"auto"``) with
+        torch's dense ``eigh`` on the device.
     random_state : int, RandomState instance or None, default=None
 
     Attributes
@@ -134,7 +158,7 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
 
     def __init__(self, n_clusters="auto", *, n_components=None, min_dist=0.6,
                  n_init=10, max_iter=1000, tol=1e-10, seeding="distance",
-                 k_range=(2, 30), random_state=None):
+                 k_range=(2, 30), device="cpu", random_state=None):
         self.n_clusters = n_clusters
         self.n_components = n_components
         self.min_dist = min_dist
@@ -143,6 +167,7 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
         self.tol = tol
         self.seeding = seeding
         self.k_range = k_range
+        self.device = device
         self.random_state = random_state
 
     def fit(self, X, y=None):
@@ -179,9 +204,11 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
             n_comp_max = self.n_components
         else:
             n_comp_max = max(ks) + n_known
-        E_full, self.sigma_ = spectral_embedding_mst(X, n_comp_max, self.min_dist)
+        device = resolve_device(self.device)
+        E_full, self.sigma_ = spectral_embedding_mst(X, n_comp_max, self.min_dist,
+                                                     device=device)
         params = dict(n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
-                      seeding=self.seeding)
+                      seeding=self.seeding, device=device)
 
         def space(kk):
             nc = self.n_components if self.n_components is not None else kk + n_known
