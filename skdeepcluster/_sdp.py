@@ -28,12 +28,17 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .sdp._exact import solve_exact
 from .sdp._lowrank import solve_lowrank
 from .sdp._problem import (
-    cpu_threads,
     exact_memory_bytes,
     lasdp_problem,
     peng_wei_problem,
 )
-from .utils import check_memory, check_n_clusters, fit_kmeans, resolve_device
+from .utils import (
+    check_memory,
+    check_n_clusters,
+    cpu_threads,
+    fit_kmeans,
+    resolve_device,
+)
 
 __all__ = ["SDPKMeans", "ILASDP"]
 

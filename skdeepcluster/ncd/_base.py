@@ -176,14 +176,6 @@ def estimate_k(ks, cluster_fn, random_state=0):
 # --------------------------------------------------------------------------- #
 # NCD k-means core (spec 2.2): seeded away from known centroids, novel-only Lloyd
 # --------------------------------------------------------------------------- #
-def _sq_dists(X, C, X_sq=None):
-    if X_sq is None:
-        X_sq = np.einsum("ij,ij->i", X, X)
-    d2 = X_sq[:, None] - 2.0 * (X @ C.T) + np.einsum("ij,ij->i", C, C)[None, :]
-    np.maximum(d2, 0.0, out=d2)
-    return d2
-
-
 def _sq_dists_t(X, C, X_sq):
     """Squared distances between the rows of two tensors (clipped at 0)."""
     d2 = X_sq[:, None] - 2.0 * (X @ C.T) + (C * C).sum(1)[None, :]
@@ -263,7 +255,9 @@ def class_means(Z, codes, n_classes):
 
 
 def nearest_center(Z, centers):
-    return _sq_dists(np.asarray(Z, np.float64), centers).argmin(axis=1).astype(np.int64)
+    Zt = torch.as_tensor(np.asarray(Z, np.float64))
+    Ct = torch.as_tensor(np.asarray(centers, np.float64))
+    return _sq_dists_t(Zt, Ct, (Zt * Zt).sum(1)).argmin(dim=1).numpy().astype(np.int64)
 
 
 class NCDMixin:

@@ -15,6 +15,8 @@ normal equations of the constraint map reduce to a scalar equation).
 
 import torch
 
+from ..utils import cpu_threads
+
 __all__ = ["solve_exact", "project_affine"]
 
 
@@ -44,16 +46,9 @@ def solve_exact(C, traces, *, B0=None, tol=1e-5, max_iter=5000, rho=None,
                 verbose=0):
     """See :func:`_solve_exact`; runs torch single-threaded on CPU (small dense
     ``eigh`` calls are much slower multi-threaded on a loaded machine)."""
-    if C.device.type != "cpu":
+    with cpu_threads(C.device.type, 0):  # always single-threaded on the CPU
         return _solve_exact(C, traces, B0=B0, tol=tol, max_iter=max_iter, rho=rho,
                             verbose=verbose)
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return _solve_exact(C, traces, B0=B0, tol=tol, max_iter=max_iter, rho=rho,
-                            verbose=verbose)
-    finally:
-        torch.set_num_threads(n_threads)
 
 
 def _solve_exact(C, traces, *, B0=None, tol=1e-5, max_iter=5000, rho=None,

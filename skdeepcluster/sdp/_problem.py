@@ -16,10 +16,7 @@ route); the low-rank route only multiplies them with thin ``n x r`` matrices.
 
 import torch
 
-from ..utils._threads import cpu_threads  # noqa: F401  (re-exported for the solvers)
-
-__all__ = ["SDPProblem", "peng_wei_problem", "lasdp_problem", "exact_memory_bytes",
-           "cpu_threads"]
+__all__ = ["SDPProblem", "peng_wei_problem", "lasdp_problem", "exact_memory_bytes"]
 
 
 class SDPProblem:
