@@ -12,7 +12,8 @@ fashion-cpu   a Fashion-MNIST subset (--n-samples, default 5,000) on the CPU.
 Usage::
 
     python benchmarks/bench_depict.py --suite digits --seeds 0 1 2
-    python benchmarks/bench_depict.py --suite fashion --device cuda
+    python benchmarks/bench_depict.py --suite fashion --device cuda \
+        --configs 256/8/10/20 1024/20/6/10
     python benchmarks/bench_depict.py --suite fashion-cpu --n-samples 5000
 """
 
@@ -95,11 +96,14 @@ def fashion(args, command, subset=None):
     for seed in args.seeds:
         rows.append(run_kmeans(X / 255.0, y, 10, seed))
         print(f"  {rows[-1]}", flush=True)
-        rows.append(run_depict(
-            X, y, 10, seed, name=f"DEPICT conv (batch {args.batch_size})",
-            input_shape=(1, 28, 28), device=args.device, batch_size=args.batch_size,
-            pretrain_max_epochs=args.pretrain_epochs, max_epochs=args.max_epochs,
-            init_max_epochs=args.init_epochs, verbose=args.verbose))
+        for config in args.configs:
+            bs, ea, ec, ed = (int(v) for v in config.split("/"))
+            rows.append(run_depict(
+                X, y, 10, seed, name=f"DEPICT conv, init={args.init} (batch {bs}, caps {ea}/{ec}/{ed})",
+                input_shape=(1, 28, 28), device=args.device, batch_size=bs,
+                init=args.init, clustering_lr=args.clustering_lr, target=args.target,
+                pretrain_max_epochs=ea, init_max_epochs=ec, max_epochs=ed,
+                verbose=args.verbose))
         if not args.no_clustpy:
             rows.append(run_clustpy(
                 "DEC", X, y, 10, seed, args.device, batch_size=256,
@@ -108,10 +112,11 @@ def fashion(args, command, subset=None):
             print(f"  {rows[-1]}", flush=True)
     where = "GPU" if args.device.startswith("cuda") else "CPU"
     body = (f"Fashion-MNIST, {n} images (28x28, 10 classes), device {args.device}. "
-            f"DEPICT: convolutional network of the paper's MNIST row, batch "
-            f"{args.batch_size}, at most {args.pretrain_epochs}/{args.init_epochs}/"
-            f"{args.max_epochs} epochs in phases A/C/D (each phase also stops by its "
-            "label-free rule). ClustPy DEC: 784-500-500-2000-10 feed-forward "
+            "DEPICT: convolutional network of the paper's MNIST row, phase-B "
+            f"initial clustering {args.init!r}, learning rate 1e-3 in phase A and "
+            f"{args.clustering_lr or 1e-3:g} in phases C/D, target {args.target!r}; "
+            "'caps A/C/D' are the epoch caps of phases A/C/D (each phase also stops "
+            "by its label-free rule). ClustPy DEC: 784-500-500-2000-10 feed-forward "
             f"autoencoder, {args.clustpy_epochs} pretraining + {args.clustpy_epochs} "
             "clustering epochs, batch 256. KMeans on "
             "pixels / 255. Seconds = whole fit, data loading excluded.\n\n"
@@ -129,10 +134,14 @@ def main(argv=None):
     p.add_argument("--device", default="cpu")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--n-samples", type=int, default=5000)
-    p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--pretrain-epochs", type=int, default=50)
-    p.add_argument("--init-epochs", type=int, default=20)
-    p.add_argument("--max-epochs", type=int, default=50)
+    p.add_argument("--configs", nargs="+", default=["256/50/20/50"],
+                   help="fashion suites: DEPICT runs as BATCH/A/C/D (batch size and "
+                        "the epoch caps of phases A, C and D)")
+    p.add_argument("--init", choices=["kmeans", "spectral"], default="spectral",
+                   help="fashion suites: DEPICT's phase-B initial clustering")
+    p.add_argument("--clustering-lr", type=float, default=1e-4,
+                   help="fashion suites: learning rate of phases C/D (the paper's 1e-4)")
+    p.add_argument("--target", choices=["square", "sqrt"], default="square")
     p.add_argument("--clustpy-seeds", type=int, nargs="+", default=[0],
                    help="seeds on which ClustPy's DEC/IDEC run (digits; they are slow on CPU)")
     p.add_argument("--clustpy-epochs", type=int, default=50,
@@ -147,7 +156,7 @@ def main(argv=None):
     if args.quick:
         args.seeds = args.seeds[:1]
         args.n_samples = 1000
-        args.pretrain_epochs = args.init_epochs = args.max_epochs = 2
+        args.configs = ["256/2/2/2"]
         args.clustpy_epochs = 2
     if args.suite == "digits":
         digits(args, command)

@@ -29,8 +29,8 @@ step() {  # step NAME SECONDS COMMAND...
 }
 
 step gpu_checks 90 python3 benchmarks/gpu_checks.py --out benchmarks/results/gpu_checks.md
-step depict_fashion 240 python3 benchmarks/bench_depict.py --suite fashion --device cuda \
-  --seeds 0 --batch-size 1024 --pretrain-epochs 200 --init-epochs 20 --max-epochs 100
+step depict_fashion 320 python3 benchmarks/bench_depict.py --suite fashion --device cuda \
+  --seeds 0 --configs 256/8/10/20 1024/20/6/10
 step dsc 130 python3 benchmarks/bench_dsc.py --gpu-suite --device cuda
 step sdp 90 python3 benchmarks/bench_sdp.py --gpu-suite --device cuda
 for f in gpu_checks depict_fashion_gpu dsc_gpu sdp_gpu; do

@@ -3,7 +3,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits, make_blobs
+from sklearn.datasets import load_digits, make_blobs, make_moons
 from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -24,7 +24,7 @@ def fast(**kw):
     return DEPICT(**{**FAST, **kw})
 
 
-@parametrize_with_checks([fast(n_clusters=3)])
+@parametrize_with_checks([fast(n_clusters=3), fast(n_clusters=3, init="spectral")])
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
@@ -108,6 +108,27 @@ def test_self_training_stops_by_label_free_rule():
     assert m.stopped_["self_training"] == "tol"
     assert m.n_iter_ < 200
     assert m.history_["self_training"][-1]["q_change"] < 1e-4
+
+
+def test_spectral_init_follows_the_manifold_kmeans_cuts():
+    # two interleaved moons: the phase-B k-means cuts them straight through, the
+    # spectral clustering of the embedding's kNN graph separates them, and the
+    # head starts from that partition. The linear head on a 2-D embedding then
+    # keeps only part of the gain (ARI about 0.65 against 0.5)
+    X, y = make_moons(n_samples=400, noise=0.05, random_state=0)
+    kw = dict(n_clusters=2, hidden_dims=None, batch_size=32, random_state=0)
+    km = fast(init="kmeans", **kw).fit(X)
+    sp = fast(init="spectral", **kw).fit(X)
+    assert adjusted_rand_score(y, km.init_labels_) < 0.6
+    assert adjusted_rand_score(y, sp.init_labels_) > 0.9
+    assert adjusted_rand_score(y, sp.labels_) > adjusted_rand_score(y, km.labels_)
+
+
+def test_clustering_phases_use_their_own_learning_rate():
+    X, _ = blobs()
+    m = fast(n_clusters=3, lr=1e-3, clustering_lr=1e-4).fit(X)
+    assert m.net_.lr == 1e-4  # phase D
+    assert fast(n_clusters=3, lr=2e-3).fit(X).net_.lr == 2e-3  # None: same as lr
 
 
 def test_reproducible_with_random_state():
@@ -199,6 +220,10 @@ def test_rejects_bad_shapes_and_sizes():
         fast(n_clusters=2, input_shape=(1, 5, 5)).fit(np.random.rand(20, 30))
     with pytest.raises(ValueError, match="target"):
         fast(n_clusters=2, target="cube").fit(np.random.rand(20, 3))
+    with pytest.raises(ValueError, match="init must be"):
+        fast(n_clusters=2, init="agglomerative").fit(np.random.rand(20, 3))
+    with pytest.raises(ValueError, match="n_neighbors"):
+        fast(n_clusters=2, init="spectral", n_neighbors=0).fit(np.random.rand(20, 3))
 
 
 def test_predict_rejects_wrong_number_of_features():

@@ -14,6 +14,7 @@ from ._skorch import (
     run_in_batches,
 )
 from ._kmeans import FAISS_MIN_SAMPLES, fit_kmeans
+from ._graph import knn_indices, knn_spectral_clustering
 from ._threads import cpu_threads
 from ._validation import check_input_shape, check_memory, check_n_clusters
 
@@ -31,6 +32,8 @@ __all__ = [
     "early_stopping",
     "fit_kmeans",
     "history_to_list",
+    "knn_indices",
+    "knn_spectral_clustering",
     "make_net",
     "resolve_device",
     "run_in_batches",

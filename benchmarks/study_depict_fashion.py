@@ -1,0 +1,110 @@
+"""DEPICT on all 70,000 Fashion-MNIST images: per-step cost and settings study (GPU).
+
+Prints (and writes to --out) the cost of one training step of DEPICT's
+convolutional network, then fits DEPICT with each named variant, reporting the
+accuracy of the phase-B initial clustering, the ACC/NMI reached every 5
+self-training epochs (labels are read for the report only, never by the fit),
+the final ACC/NMI/ARI and the seconds of each phase.
+
+Usage::
+
+    python benchmarks/study_depict_fashion.py --device cuda --variants spectral kmeans fast
+"""
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+from _common import scores
+
+import skdeepcluster._depict as D
+from skdeepcluster import DEPICT
+from skdeepcluster.datasets import load_fashion_mnist
+
+BASE = dict(n_clusters=10, input_shape=(1, 28, 28), batch_size=256, clustering_lr=1e-4)
+VARIANTS = {
+    "spectral": dict(init="spectral", pretrain_max_epochs=20, init_max_epochs=20, max_epochs=50),
+    "kmeans": dict(init="kmeans", pretrain_max_epochs=20, init_max_epochs=20, max_epochs=50),
+    "fast": dict(init="spectral", pretrain_max_epochs=8, init_max_epochs=10, max_epochs=20),
+    "fast1024": dict(init="spectral", batch_size=1024, pretrain_max_epochs=20,
+                     init_max_epochs=10, max_epochs=20),
+    "lr3": dict(init="spectral", clustering_lr=None, pretrain_max_epochs=20,
+                init_max_epochs=20, max_epochs=50),
+}
+
+
+def step_cost(X, device, batch_size, reps=50):
+    m = D.DEPICTModule(784, 10, input_shape=(1, 28, 28)).to(device)
+    opt = torch.optim.Adam(m.parameters(), 1e-3)
+    xb = X[:batch_size]
+
+    def step():
+        out = m(xb)
+        loss = D.reconstruction_loss(out[2], out[3], 0.1)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(10):
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    t = time.perf_counter()
+    for _ in range(reps):
+        loss = step()
+    loss.item()
+    return (time.perf_counter() - t) / reps * 1e3
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--device", default="cuda")
+    p.add_argument("--variants", nargs="+", default=["spectral", "kmeans"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None)
+    p.add_argument("--n-samples", type=int, default=None)
+    args = p.parse_args(argv)
+    torch.backends.cudnn.benchmark = True
+    data = load_fashion_mnist(n_samples=args.n_samples, random_state=0)
+    X, y = data.data.astype(np.float32), data.target
+    dev = torch.device(args.device)
+    Xt = torch.as_tensor(X / 127.5 - 1, device=dev)
+    log = {"device": torch.cuda.get_device_name() if dev.type == "cuda" else "cpu",
+           "step_ms": {}, "runs": {}}
+    for bs in (256, 1024):
+        log["step_ms"][bs] = step_cost(Xt, dev, bs)
+        print(f"raw step, batch {bs}: {log['step_ms'][bs]:.2f} ms", flush=True)
+
+    trace = []
+    orig = D._TargetUpdate.on_epoch_end
+
+    def traced(self, net, **kw):
+        if len(net.history) % 5 == 0:
+            lab = net.P_.argmax(1).cpu().numpy()
+            trace.append((len(net.history), *[round(scores(y, lab)[k], 3) for k in ("ACC", "NMI")]))
+        return orig(self, net, **kw)
+
+    D._TargetUpdate.on_epoch_end = traced
+    for name in args.variants:
+        trace.clear()
+        params = dict(BASE, **VARIANTS[name])
+        t = time.perf_counter()
+        m = DEPICT(random_state=args.seed, device=args.device, **params).fit(X)
+        secs = time.perf_counter() - t
+        row = dict(params=params, seconds=round(secs, 1), **{k: round(v, 3) for k, v in scores(y, m.labels_).items()},
+                   init=scores(y, m.init_labels_), phases={k: round(v, 1) for k, v in m.history_["seconds"].items()},
+                   epochs=[len(m.history_["pretrain"]), len(m.history_["init"]), m.n_iter_],
+                   stopped=m.stopped_, trace=list(trace))
+        log["runs"][name] = row
+        print(name, json.dumps(row, default=str), flush=True)
+        if args.out:
+            with open(args.out, "w") as fh:
+                json.dump(log, fh, indent=1, default=str)
+
+
+if __name__ == "__main__":
+    main()

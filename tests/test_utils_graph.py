@@ -1,0 +1,68 @@
+"""kNN graphs and spectral clustering on them (skdeepcluster.utils._graph)."""
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.datasets import make_circles, make_moons
+from sklearn.metrics import adjusted_rand_score
+from sklearn.neighbors import NearestNeighbors
+
+import skdeepcluster.utils._graph as graph
+from skdeepcluster.utils import knn_indices, knn_spectral_clustering
+
+
+def _sklearn_knn(X, k):
+    return NearestNeighbors(n_neighbors=k).fit(X).kneighbors(return_distance=False)
+
+
+@pytest.mark.parametrize("n", [50, 700])
+def test_knn_indices_match_scikit_learn(n):
+    X = np.random.RandomState(0).randn(n, 4)
+    ours = knn_indices(X, 7)
+    assert ours.shape == (n, 7) and ours.dtype == np.int64
+    assert not np.any(ours == np.arange(n)[:, None])  # never its own neighbour
+    np.testing.assert_array_equal(np.sort(ours, 1), np.sort(_sklearn_knn(X, 7), 1))
+
+
+def test_knn_indices_faiss_path_matches(monkeypatch):
+    pytest.importorskip("faiss")
+    monkeypatch.setattr(graph, "FAISS_MIN_SAMPLES", 100)
+    X = np.random.RandomState(1).randn(400, 3)
+    X[1] = X[0]  # an exact duplicate must not displace a row's own entry wrongly
+    ours = knn_indices(X, 5)
+    assert not np.any(ours == np.arange(400)[:, None])
+    ref = _sklearn_knn(X, 5)
+    agree = np.mean([len(set(a) & set(b)) / 5 for a, b in zip(ours, ref)])
+    assert agree > 0.99
+
+
+def test_knn_indices_rejects_bad_k():
+    with pytest.raises(ValueError, match="n_neighbors"):
+        knn_indices(np.zeros((5, 2)), 5)
+
+
+@pytest.mark.parametrize("n", [600, 1600])  # dense eigh path, then ARPACK
+def test_spectral_recovers_non_convex_clusters_kmeans_misses(n):
+    X, y = make_moons(n_samples=n, noise=0.05, random_state=0)
+    labels = knn_spectral_clustering(X, 2, 10, random_state=0)
+    km = KMeans(2, n_init=10, random_state=0).fit_predict(X)
+    assert adjusted_rand_score(y, labels) > 0.95
+    assert adjusted_rand_score(y, km) < 0.6
+
+
+def test_torch_lobpcg_path_agrees_with_arpack():
+    X, y = make_circles(n_samples=1500, factor=0.4, noise=0.04, random_state=0)
+    A = graph._connectivity(knn_indices(X, 10))
+    labels_torch = graph._cluster_qr(graph._embedding_torch(A, 2, "cpu", seed=0))
+    labels_arpack = knn_spectral_clustering(X, 2, 10, random_state=0)
+    assert adjusted_rand_score(y, labels_arpack) > 0.95
+    assert adjusted_rand_score(labels_arpack, labels_torch) > 0.99
+
+
+def test_spectral_is_deterministic_and_tiny_inputs_work():
+    X = np.random.RandomState(0).randn(40, 3)
+    a = knn_spectral_clustering(X, 4, 10, random_state=3)
+    b = knn_spectral_clustering(X, 4, 10, random_state=3)
+    np.testing.assert_array_equal(a, b)
+    tiny = knn_spectral_clustering(X[:3], 2, 10, random_state=0)
+    assert tiny.shape == (3,) and set(tiny) <= {0, 1}
