@@ -375,7 +375,7 @@ class DEPICT(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
         Phase B's initial clustering of the clean embedding. ``"kmeans"`` is the
         paper's k-means. ``"spectral"`` clusters the embedding's symmetric
         k-nearest-neighbour graph (normalised spectral embedding, labels by
-        column-pivoted QR; LOBPCG on a GPU): a scalable stand-in for the
+        column-pivoted QR; LOBPCG on the device): a scalable stand-in for the
         graph-based AC-PIC the reference code used on some data sets, it follows
         curved cluster shapes that k-means cuts. ``"auto"`` uses spectral for the
         convolutional network (images: on Fashion-MNIST its initial clustering

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_circles, make_moons
+from sklearn.manifold import spectral_embedding
 from sklearn.metrics import adjusted_rand_score
 from sklearn.neighbors import NearestNeighbors
 
@@ -41,7 +42,7 @@ def test_knn_indices_rejects_bad_k():
         knn_indices(np.zeros((5, 2)), 5)
 
 
-@pytest.mark.parametrize("n", [600, 1600])  # dense eigh path, then ARPACK
+@pytest.mark.parametrize("n", [600, 1600])  # dense eigh path, then LOBPCG
 def test_spectral_recovers_non_convex_clusters_kmeans_misses(n):
     X, y = make_moons(n_samples=n, noise=0.05, random_state=0)
     labels = knn_spectral_clustering(X, 2, 10, random_state=0)
@@ -50,13 +51,22 @@ def test_spectral_recovers_non_convex_clusters_kmeans_misses(n):
     assert adjusted_rand_score(y, km) < 0.6
 
 
-def test_torch_lobpcg_path_agrees_with_arpack():
+def test_lobpcg_embedding_agrees_with_scikit_learn_arpack():
     X, y = make_circles(n_samples=1500, factor=0.4, noise=0.04, random_state=0)
     A = graph._connectivity(knn_indices(X, 10))
-    labels_torch = graph._cluster_qr(graph._embedding_torch(A, 2, "cpu", seed=0))
-    labels_arpack = knn_spectral_clustering(X, 2, 10, random_state=0)
+    ref = spectral_embedding(A, n_components=2, eigen_solver="arpack",
+                             random_state=0, drop_first=False)
+    labels_arpack = graph._cluster_qr(ref)
+    labels = knn_spectral_clustering(X, 2, 10, random_state=0)  # LOBPCG path
     assert adjusted_rand_score(y, labels_arpack) > 0.95
-    assert adjusted_rand_score(labels_arpack, labels_torch) > 0.99
+    assert adjusted_rand_score(labels_arpack, labels) > 0.99
+
+
+def test_dense_and_lobpcg_paths_agree(monkeypatch):
+    X, _ = make_moons(n_samples=900, noise=0.06, random_state=1)
+    dense = knn_spectral_clustering(X, 2, 10, random_state=0)
+    monkeypatch.setattr(graph, "_DENSE_MAX", 100)
+    assert adjusted_rand_score(dense, knn_spectral_clustering(X, 2, 10, random_state=0)) > 0.99
 
 
 def test_spectral_is_deterministic_and_tiny_inputs_work():
