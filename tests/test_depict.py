@@ -157,6 +157,7 @@ def test_conv_variant_and_image_arrays():
     m = fast(n_clusters=2, hidden_dims=None, channels=(8, 8)).fit(imgs)
     assert m.input_shape_ == (1, 16, 16)
     assert m.net_.module_.conv
+    assert m.init_ == "spectral"  # init="auto" on the convolutional network
     assert clustering_accuracy(y, m.labels_) == 1.0
     flat = fast(n_clusters=2, channels=(8, 8), input_shape=(16, 16)).fit(imgs.reshape(80, -1))
     assert flat.net_.module_.conv
@@ -167,6 +168,7 @@ def test_tiny_images_use_mlp():
     X = np.random.RandomState(0).rand(40, 64)
     m = fast(n_clusters=2, input_shape=(8, 8)).fit(X)
     assert m.input_shape_ is None and not m.net_.module_.conv
+    assert m.init_ == "kmeans"  # init="auto" on the MLP
 
 
 def test_verbose_shows_progress(capsys):
