@@ -662,7 +662,7 @@ class DEPICT(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
             self.history_["init"] = []
             if self.init_phase:
                 t0 = time.perf_counter()
-                self._log("Phase C: head fitting on k-means pseudo-labels")
+                self._log("Phase C: head fitting on the phase-B pseudo-labels")
                 net = self._make(_PseudoLabelNet, module, seeds[3], clustering,
                                  max_epochs=self.init_max_epochs,
                                  train_split=RandomHoldout(self.validation_fraction, seeds[4]),
