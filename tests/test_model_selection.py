@@ -87,7 +87,7 @@ CASES = [
     # --- skdeepcluster estimators (skipped until importable) -------------------
     # SDP fits take seconds each on 2 busy cores (25-50 s per search): slow
     ("ILASDP-likelihood", "skdeepcluster:ILASDP",
-     dict(solver="lowrank", init="kmeans", n_restarts=1, random_state=0),
+     dict(solver="lowrank", n_restarts=1, random_state=0),
      "n_clusters", "likelihood", 2, "slow"),
     ("SDPKMeans-silhouette-full", "skdeepcluster:SDPKMeans",
      dict(solver="lowrank", n_restarts=1, random_state=0),

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.cluster import KMeans
+from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
@@ -20,7 +21,7 @@ from skdeepcluster import ILASDP, SDPKMeans
 from skdeepcluster.datasets import make_heterogeneous_gaussians
 from skdeepcluster.metrics import clustering_accuracy, silhouette_scorer
 from skdeepcluster.sdp._exact import solve_exact
-from skdeepcluster.sdp._lowrank import solve_lowrank
+from skdeepcluster.sdp._lowrank import project_factors, solve_lowrank
 from skdeepcluster.sdp._problem import SDPProblem, lasdp_problem, peng_wei_problem
 
 
@@ -258,6 +259,26 @@ class _NoSquareMode(torch.utils._python_dispatch.TorchDispatchMode):
             if isinstance(t, torch.Tensor) and t.numel() >= self.limit:
                 raise AssertionError(f"{func} produced {tuple(t.shape)}")
         return out
+
+
+def test_projection_survives_far_steps():
+    # a step of ~1e153 squared overflows to inf; the projection must still land
+    # on ||U||_F^2 = t (it used to return an all-zero factor, which the solver
+    # then accepted as a degenerate "solution")
+    U = torch.rand(2, 1, 50, 3, dtype=torch.float64) * 1e153
+    U[1] = -U[1]  # and a start clipped to nothing is flagged, not zeroed
+    P, bad = project_factors(U, torch.tensor([4.0], dtype=torch.float64), return_bad=True)
+    norms = P.pow(2).sum(dim=(2, 3)).flatten()
+    assert torch.allclose(norms, torch.full_like(norms, 4.0))
+    assert bad.tolist() == [False, True]
+
+
+def test_lowrank_recovers_blobs_where_steps_once_overflowed():
+    # the fold of 4 simplex blobs on which the solver's growing step overflowed
+    # and SDPKMeans returned one cluster (ARI 0); now it recovers them exactly
+    X, y = make_blobs(400, centers=7.0 * np.eye(4, 5), cluster_std=1.0, random_state=0)
+    m = SDPKMeans(n_clusters=4, solver="lowrank", n_restarts=1, random_state=0).fit(X[:200])
+    assert adjusted_rand_score(y[:200], m.labels_) == 1.0
 
 
 def test_lowrank_never_forms_n_by_n(monkeypatch):

@@ -29,12 +29,16 @@ def project_factors(U, traces, return_bad=False):
     rejects such a step and shortens it).
     """
     U = U.clamp_min(0.0)
-    norms = U.pow(2).sum(dim=(2, 3), keepdim=True).sqrt()
-    bad = norms <= 1e-300
+    # norms scaled by the largest entry: squaring entries of a far step would
+    # overflow to inf and the rescale would then return an all-zero factor
+    peak = U.amax(dim=(2, 3), keepdim=True)
+    norms = peak * (U / peak.clamp_min(1e-300)).pow(2).sum(dim=(2, 3), keepdim=True).sqrt()
+    bad = (norms <= 1e-300) | ~torch.isfinite(norms)
     if bool(bad.any()):
         U = torch.where(bad, torch.ones_like(U), U)
-        norms = U.pow(2).sum(dim=(2, 3), keepdim=True).sqrt()
-    U = U * (traces.sqrt()[None, :, None, None] / norms)
+        peak = U.amax(dim=(2, 3), keepdim=True)
+        norms = peak * (U / peak).pow(2).sum(dim=(2, 3), keepdim=True).sqrt()
+    U = (U / peak) * (traces.sqrt()[None, :, None, None] / (norms / peak))
     if return_bad:
         return U, bad.flatten(1).any(dim=1)
     return U
@@ -87,6 +91,10 @@ def solve_lowrank(problem, U0, *, beta=1.0, tol=1e-5, inner_tol=1e-3,
     sqrt_n = math.sqrt(n)
     for it in range(1, max_iter + 1):
         n_iter = it
+        # a move far beyond ||U|| only yields the projection of -G; capping it
+        # keeps the step finite while accepted steps keep growing it
+        cap = 1e6 * math.sqrt(float(traces.sum())) / G.pow(2).sum(dim=(1, 2, 3)).sqrt().clamp_min(1e-300)
+        step = torch.minimum(step, cap)
         Ut, bad = project_factors(U - step[:, None, None, None] * G, traces,
                                   return_bad=True)
         Lt, CUt, objt, rhot, colsumt = _evaluate(problem, Ut, y, beta, c)
