@@ -76,3 +76,11 @@ def test_spectral_is_deterministic_and_tiny_inputs_work():
     np.testing.assert_array_equal(a, b)
     tiny = knn_spectral_clustering(X[:3], 2, 10, random_state=0)
     assert tiny.shape == (3,) and set(tiny) <= {0, 1}
+
+
+def test_many_clusters_fall_back_to_the_dense_solver():
+    # LOBPCG needs at least 3 rows per requested eigenvector
+    X = np.random.RandomState(0).randn(1200, 3)
+    labels = knn_spectral_clustering(X, 400, 5, random_state=0)
+    assert labels.shape == (1200,) and labels.min() >= 0 and labels.max() < 400
+    assert len(np.unique(labels)) > 200

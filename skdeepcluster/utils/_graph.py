@@ -138,16 +138,16 @@ def knn_spectral_clustering(X, n_clusters, n_neighbors=10, *, device="cpu",
     Returns
     -------
     labels : ndarray of shape (n_samples,), int64
-        Cluster indices; every one of ``0 .. n_clusters - 1`` that the rule
-        assigns is present (a cluster may be empty on degenerate graphs).
+        Cluster indices in ``0 .. n_clusters - 1``; on degenerate graphs some
+        indices may go unused.
     """
     n = len(X)
     k = int(min(n_neighbors, n - 1))
     A = _connectivity(knn_indices(X, k, device=device))
     seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
     device = torch.device(device)
-    if n <= _DENSE_MAX:
-        # small graphs: the exact dense eigendecomposition
+    if n <= _DENSE_MAX or n < 4 * n_clusters:  # LOBPCG needs n >= 3 k
+        # small graphs (or very many clusters): the exact dense eigendecomposition
         deg = np.asarray(A.sum(1)).ravel()
         dinv = 1.0 / np.sqrt(np.maximum(deg, 1e-12))
         _, V = eigh(A.toarray() * dinv[:, None] * dinv[None, :],
