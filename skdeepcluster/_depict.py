@@ -344,11 +344,12 @@ class DEPICT(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
         Adam learning rate of the pretraining (phase A), and of the clustering
         phases when ``clustering_lr`` is None (a fresh optimiser per phase).
     clustering_lr : float or None, default=None
-        Adam learning rate of phases C and D; None uses ``lr``. On large data
-        sets (hundreds of mini-batches between two target updates) the paper's
-        1e-4 keeps self-training from drifting away from its initial clustering
-        (Fashion-MNIST, ``benchmarks/RESULTS.md``); on small ones 1e-3 refines
-        more (digits).
+        Adam learning rate of phases C and D; None uses ``lr``. The targets stay
+        fixed for a whole epoch, so with many mini-batches per epoch a lower
+        rate (the paper's 1e-4) moves less towards stale targets. On digits
+        1e-3 refined more than 1e-4 in our runs (3 seeds). On
+        Fashion-MNIST self-training did not improve on its initial clustering
+        at any rate we tried (``benchmarks/RESULTS.md``).
     batch_size : int, default=256
         Mini-batch size of every phase (the paper used 100; 256 gave the same
         or better clusterings on digits at a lower cost per epoch).
