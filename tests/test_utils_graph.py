@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_circles, make_moons
 from sklearn.manifold import spectral_embedding
@@ -84,3 +85,12 @@ def test_many_clusters_fall_back_to_the_dense_solver():
     labels = knn_spectral_clustering(X, 400, 5, random_state=0)
     assert labels.shape == (1200,) and labels.min() >= 0 and labels.max() < 400
     assert len(np.unique(labels)) > 200
+
+
+def test_lobpcg_failure_falls_back_to_arpack(monkeypatch):
+    def broken(*args, **kwargs):
+        raise torch.linalg.LinAlgError("cholesky failed")
+
+    monkeypatch.setattr(torch, "lobpcg", broken)
+    X, y = make_circles(n_samples=1500, factor=0.4, noise=0.04, random_state=0)
+    assert adjusted_rand_score(y, knn_spectral_clustering(X, 2, 10, random_state=0)) > 0.95

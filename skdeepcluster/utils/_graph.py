@@ -9,6 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from scipy.linalg import eigh, qr, svd
+from sklearn.manifold import spectral_embedding
 from sklearn.utils import check_random_state
 
 from ._kmeans import FAISS_MIN_SAMPLES, _faiss
@@ -119,7 +120,8 @@ def knn_spectral_clustering(X, n_clusters, n_neighbors=10, *, device="cpu",
     leading ``n_clusters`` eigenvectors of its normalised adjacency
     ``D^-1/2 A D^-1/2``, scaled by ``D^-1/2`` (scikit-learn's spectral
     embedding). Eigensolver: dense LAPACK up to 1,000 rows, above that LOBPCG
-    in torch on ``device``. Labels come from the column-pivoted QR rule
+    in torch on ``device`` (falling back to ARPACK on the CPU if LOBPCG
+    fails). Labels come from the column-pivoted QR rule
     (Damle et al., 2019), which needs no restarts.
 
     A graph with many small detached components (duplicated rows, outliers)
@@ -156,5 +158,9 @@ def knn_spectral_clustering(X, n_clusters, n_neighbors=10, *, device="cpu",
     else:
         # LOBPCG needs only sparse products: on 70,000 rows it took 24 s on a
         # 2-core CPU where ARPACK's shift-invert (scikit-learn) took 107 s
-        emb = _embedding_torch(A, n_clusters, device, seed)
+        try:
+            emb = _embedding_torch(A, n_clusters, device, seed)
+        except RuntimeError:  # LOBPCG's inner Cholesky can fail on hard spectra
+            emb = spectral_embedding(A, n_components=n_clusters, eigen_solver="arpack",
+                                     random_state=seed, drop_first=False)
     return _cluster_qr(emb).astype(np.int64)
