@@ -188,6 +188,14 @@ def reconstruction_loss(clean, decoded, hidden_weight):
     return loss
 
 
+def _cluster_means(Z, labels, n_clusters):
+    """Mean row of ``Z`` per cluster; zeros for a cluster without members."""
+    return np.stack([
+        Z[labels == k].mean(0) if np.any(labels == k) else np.zeros(Z.shape[1])
+        for k in range(n_clusters)
+    ])
+
+
 def compute_targets(P, rule):
     """DEPICT's E-step: auxiliary targets Q from the clean soft assignments P."""
     if rule == "square":  # the reference code (DEC sharpening)
@@ -644,9 +652,7 @@ class DEPICT(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
                 self._log("Phase B: spectral clustering of the embedding's kNN graph")
                 labels = knn_spectral_clustering(
                     Z, K, min(self.n_neighbors, n - 1), device=device, random_state=rs)
-                centers = np.stack([
-                    Z[labels == k].mean(0) if np.any(labels == k) else np.zeros(K)
-                    for k in range(K)])
+                centers = _cluster_means(Z, labels, K)
             else:
                 self._log("Phase B: k-means on the clean embedding")
                 labels, centers, _ = fit_kmeans(Z, K, n_init=self.kmeans_n_init,
@@ -706,10 +712,7 @@ class DEPICT(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
 
         proba, Z = self._forward(Xs)
         self.labels_ = proba.argmax(1).astype(np.int64)
-        self.cluster_centers_ = np.stack([
-            Z[self.labels_ == k].mean(0) if np.any(self.labels_ == k) else np.zeros(K)
-            for k in range(K)
-        ])
+        self.cluster_centers_ = _cluster_means(Z, self.labels_, K)
         self.history_["seconds"]["total"] = time.perf_counter() - t_all
         self._n_features_out = K
         self._log(f"Done in {self.history_['seconds']['total']:.1f} s "
