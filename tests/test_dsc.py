@@ -18,13 +18,7 @@ from skdeepcluster._dsc import dense_memory_bytes, shifted_laplacian_clustering
 from skdeepcluster.datasets import make_subspaces
 from skdeepcluster.metrics import clustering_accuracy, silhouette_scorer
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Small full-batch nets run fastest single-threaded on a shared CI machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 FAST = dict(pretrain_max_epochs=10, se_max_epochs=60, sn_max_epochs=10, kmeans_n_init=3)

@@ -13,14 +13,7 @@ from skdeepcluster.metrics import clustering_accuracy
 from skdeepcluster.model_selection import ClassHidingCV, NCDSearchCV, ncd_cross_val_score
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -23,15 +23,7 @@ from skdeepcluster.metrics import clustering_accuracy
 N_KNOWN, N_NOVEL = 4, 3
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # tiny networks: one thread avoids OpenMP oversubscription on a loaded machine
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _fast(est):
