@@ -76,14 +76,15 @@ def _connectivity(indices):
 
 
 def _normalised_adjacency(A):
-    """``D^-1/2 A D^-1/2`` (COO) and ``D^-1/2`` of a symmetric adjacency."""
+    """``D^-1/2 A D^-1/2`` (COO), the degrees and ``D^-1/2`` of a symmetric adjacency."""
     A = A.tocoo()
-    dinv = 1.0 / np.sqrt(np.maximum(np.asarray(A.sum(1)).ravel(), 1e-12))
+    deg = np.asarray(A.sum(1)).ravel()
+    dinv = 1.0 / np.sqrt(np.maximum(deg, 1e-12))
     M = sp.coo_matrix((A.data * dinv[A.row] * dinv[A.col], (A.row, A.col)), shape=A.shape)
-    return M, dinv
+    return M, deg, dinv
 
 
-def _embedding_torch(M, dinv, n_components, device, seed):
+def _embedding_torch(M, deg, dinv, n_components, device, seed):
     """Leading eigenvectors of the normalised adjacency ``M`` by LOBPCG on
     ``device``, returned as ``D^-1/2 v`` (scikit-learn's spectral-embedding
     convention)."""
@@ -98,7 +99,7 @@ def _embedding_torch(M, dinv, n_components, device, seed):
     gen = torch.Generator(device="cpu").manual_seed(int(seed))
     X0 = torch.randn(n, n_components, generator=gen, dtype=torch.float64).to(device)
     # the trivial eigenvector D^1/2 1 is known; starting from it speeds convergence
-    X0[:, 0] = torch.as_tensor(1.0 / dinv, device=device)
+    X0[:, 0] = torch.as_tensor(np.sqrt(deg), device=device)
     _, V = torch.lobpcg(T, k=n_components, X=X0, largest=True, niter=500, tol=1e-6)
     return V.cpu().numpy() * dinv[:, None]
 
@@ -152,7 +153,7 @@ def knn_spectral_clustering(X, n_clusters, n_neighbors=10, *, device="cpu",
     A = _connectivity(knn_indices(X, k, device=device))
     seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
     device = torch.device(device)
-    M, dinv = _normalised_adjacency(A)
+    M, deg, dinv = _normalised_adjacency(A)
     if n <= _DENSE_MAX or n < 4 * n_clusters:  # LOBPCG needs n >= 3 k
         # small graphs (or very many clusters): the exact dense eigendecomposition
         _, V = eigh(M.toarray(), subset_by_index=[n - n_clusters, n - 1])
@@ -161,7 +162,7 @@ def knn_spectral_clustering(X, n_clusters, n_neighbors=10, *, device="cpu",
         # LOBPCG needs only sparse products: on 70,000 rows it took 24 s on a
         # 2-core CPU where ARPACK's shift-invert (scikit-learn) took 107 s
         try:
-            emb = _embedding_torch(M, dinv, n_clusters, device, seed)
+            emb = _embedding_torch(M, deg, dinv, n_clusters, device, seed)
         except RuntimeError:  # LOBPCG's inner Cholesky can fail on hard spectra
             emb = spectral_embedding(A, n_components=n_clusters, eigen_solver="arpack",
                                      random_state=seed, drop_first=False)
