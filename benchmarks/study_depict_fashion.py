@@ -72,7 +72,7 @@ def render(log):
     """The results section (markdown) of a study log."""
     where = log.get("machine", f"GPU {log['device']}")
     lines = [
-        "## DEPICT on Fashion-MNIST: settings study (n=70000)", "",
+        f"## DEPICT on Fashion-MNIST: settings study (n={log.get('n', 70000)})", "",
         f"- machine: {where}",
         f"- date: {log.get('date', '2026-11-26')}",
         f"- command: `{log.get('command', 'python benchmarks/study_depict_fashion.py')}`", "",
@@ -126,7 +126,7 @@ def main(argv=None):
            "machine": machine(args.device), "date": time.strftime("%Y-%m-%d"),
            "command": "python benchmarks/study_depict_fashion.py "
                       + " ".join(sys.argv[1:] if argv is None else argv),
-           "step_ms": {}, "runs": {}}
+           "n": len(X), "step_ms": {}, "runs": {}}
     for bs in (256, 1024):
         log["step_ms"][bs] = step_cost(Xt, dev, bs)
         print(f"raw step, batch {bs}: {log['step_ms'][bs]:.2f} ms", flush=True)
