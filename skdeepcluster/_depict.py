@@ -391,7 +391,7 @@ class DEPICT(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
         reached ACC 0.61 against k-means' 0.56 on the same embedding) and
         k-means for the MLP (tabular data, where duplicated rows make detached
         graph components that spectral clustering turns into clusters: ACC 0.15
-        against 0.32 on LetterRecognition).
+        against 0.32 on LetterRecognition; ``benchmarks/RESULTS.md``).
     n_neighbors : int, default=10
         Neighbours per sample in the ``"spectral"`` graph.
     kmeans_n_init : int, default=40

@@ -159,8 +159,9 @@ def knn_spectral_clustering(X, n_clusters, n_neighbors=10, *, device="cpu",
         _, V = eigh(M.toarray(), subset_by_index=[n - n_clusters, n - 1])
         emb = V * dinv[:, None]
     else:
-        # LOBPCG needs only sparse products: on 70,000 rows it took 24 s on a
-        # 2-core CPU where ARPACK's shift-invert (scikit-learn) took 107 s
+        # LOBPCG needs only sparse products: on 70,000 rows it took 22 s on a
+        # 2-core CPU where ARPACK's shift-invert (scikit-learn) took 99 s
+        # (benchmarks/bench_spectral_init.py)
         try:
             emb = _embedding_torch(M, deg, dinv, n_clusters, device, seed)
         except RuntimeError:  # LOBPCG's inner Cholesky can fail on hard spectra
