@@ -1,4 +1,5 @@
-"""DEPICT on all 70,000 Fashion-MNIST images: per-step cost and settings study (GPU).
+"""DEPICT on Fashion-MNIST: per-step cost and settings study (all 70,000 images on a
+GPU, or a subset on the CPU).
 
 Prints (and writes to --out) the cost of one training step of DEPICT's
 convolutional network, then fits DEPICT with each named variant, reporting the
@@ -7,7 +8,7 @@ self-training epochs (labels are read for the report only, never by the fit),
 the final ACC/NMI/ARI and the seconds of each phase.
 
 It saves the raw figures as JSON (``--out``) and renders them to
-``results/depict_fashion_study.md`` after every variant; ``--render JSON``
+``results/<--section>.md`` (default ``depict_fashion_study``) after every variant; ``--render JSON``
 re-renders that section from a saved JSON (the machine line comes from the
 JSON, not from the machine rendering it).
 
@@ -16,6 +17,12 @@ Usage::
     python benchmarks/study_depict_fashion.py --device cuda --variants spectral kmeans fast \
         --out benchmarks/results/depict_fashion_study.json
     python benchmarks/study_depict_fashion.py --render benchmarks/results/depict_fashion_study.json
+
+On the CPU, on a subset, into its own section::
+
+    python benchmarks/study_depict_fashion.py --device cpu --n-samples 10000 \
+        --variants spectral sqrt --section depict_fashion_study_cpu \
+        --out benchmarks/results/depict_fashion_study_cpu.json
 """
 
 import argparse
@@ -41,6 +48,8 @@ VARIANTS = {
                      init_max_epochs=10, max_epochs=20),
     "lr3": dict(init="spectral", clustering_lr=None, pretrain_max_epochs=20,
                 init_max_epochs=20, max_epochs=50),
+    "sqrt": dict(init="spectral", target="sqrt", pretrain_max_epochs=20,
+                 init_max_epochs=20, max_epochs=50),
 }
 
 
@@ -72,7 +81,8 @@ def render(log):
     """The results section (markdown) of a study log."""
     where = log.get("machine", f"GPU {log['device']}")
     lines = [
-        f"## DEPICT on Fashion-MNIST: settings study (n={log.get('n', 70000)})", "",
+        f"## DEPICT on Fashion-MNIST: settings study ("
+        f"{'CPU, ' if log['device'] == 'cpu' else ''}n={log.get('n', 70000)})", "",
         f"- machine: {where}",
         f"- date: {log.get('date', '2026-11-26')}",
         f"- command: `{log.get('command', 'python benchmarks/study_depict_fashion.py')}`", "",
@@ -80,17 +90,17 @@ def render(log):
         "backward, Adam), in a bare loop: "
         + ", ".join(f"{float(ms):.2f} ms at batch {bs}" for bs, ms in log["step_ms"].items())
         + ".", "",
-        "lr 1e-3 in phase A, target 'square', seed 0; other settings per row. 'init' is the "
+        "lr 1e-3 in phase A, seed 0; other settings per row. 'init' is the "
         "phase-B clustering's own score; the trace gives (phase-D epoch: ACC/NMI) every 5 "
         "epochs. Labels are read for this report only.", "",
-        "| variant | batch | clustering lr | caps A/C/D | init ACC / NMI | final ACC | NMI | ARI "
+        "| variant | target | batch | clustering lr | caps A/C/D | init ACC / NMI | final ACC | NMI | ARI "
         "| seconds (A / B / C / D) | phase-D trace |",
-        "|---|---|---|---|---|---|---|---|---|---|"]
+        "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in log["runs"].items():
         p, ph = r["params"], r["phases"]
         trace = "; ".join(f"{e}: {a:.3f}/{n:.3f}" for e, a, n in r["trace"])
         lines.append(
-            f"| {p['init']} ({name}) | {p['batch_size']} | {p['clustering_lr']} | "
+            f"| {p['init']} ({name}) | {p.get('target', 'square')} | {p['batch_size']} | {p['clustering_lr']} | "
             f"{p['pretrain_max_epochs']}/{p['init_max_epochs']}/{p['max_epochs']} | "
             f"{r['init']['ACC']:.3f} / {r['init']['NMI']:.3f} | {r['ACC']:.3f} | {r['NMI']:.3f} | "
             f"{r['ARI']:.3f} | {r['seconds']} ({ph['pretrain']} / {ph['init_clustering']} / "
@@ -99,7 +109,8 @@ def render(log):
 
 
 def write_rendered(log):
-    with open(os.path.join(RESULTS_DIR, "depict_fashion_study.md"), "w") as fh:
+    name = log.get("section", "depict_fashion_study")
+    with open(os.path.join(RESULTS_DIR, name + ".md"), "w") as fh:
         fh.write(render(log))
 
 
@@ -110,6 +121,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None)
     p.add_argument("--n-samples", type=int, default=None)
+    p.add_argument("--section", default="depict_fashion_study",
+                   help="name of the results/*.md file the section goes to")
     p.add_argument("--render", default=None, metavar="JSON",
                    help="only re-render the results section from a saved study JSON")
     args = p.parse_args(argv)
@@ -126,7 +139,7 @@ def main(argv=None):
            "machine": machine(args.device), "date": time.strftime("%Y-%m-%d"),
            "command": "python benchmarks/study_depict_fashion.py "
                       + " ".join(sys.argv[1:] if argv is None else argv),
-           "n": len(X), "step_ms": {}, "runs": {}}
+           "n": len(X), "section": args.section, "step_ms": {}, "runs": {}}
     for bs in (256, 1024):
         log["step_ms"][bs] = step_cost(Xt, dev, bs)
         print(f"raw step, batch {bs}: {log['step_ms'][bs]:.2f} ms", flush=True)
