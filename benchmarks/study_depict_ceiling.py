@@ -83,8 +83,7 @@ def pretrain(X, y, epochs, seed):
 
 
 def spectral_labels(W, n_clusters, seed, assign="qr"):
-    M, deg, dinv = graph._normalised_adjacency(sp.csr_matrix(W))
-    emb = graph._embedding_torch(M, deg, dinv, n_clusters, torch.device("cpu"), seed)
+    emb = graph._graph_embedding(sp.csr_matrix(W), n_clusters, torch.device("cpu"), seed)
     if assign == "qr":
         return graph._cluster_qr(emb), emb
     E = emb / np.linalg.norm(emb, axis=1, keepdims=True)

@@ -152,19 +152,28 @@ def knn_spectral_clustering(X, n_clusters, n_neighbors=10, *, device="cpu",
     k = int(min(n_neighbors, n - 1))
     A = _connectivity(knn_indices(X, k, device=device))
     seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
-    device = torch.device(device)
-    M, deg, dinv = _normalised_adjacency(A)
-    if n <= _DENSE_MAX or n < 4 * n_clusters:  # LOBPCG needs n >= 3 k
-        # small graphs (or very many clusters): the exact dense eigendecomposition
-        _, V = eigh(M.toarray(), subset_by_index=[n - n_clusters, n - 1])
-        emb = V * dinv[:, None]
-    else:
-        # LOBPCG needs only sparse products: on 70,000 rows it took 22 s on a
-        # 2-core CPU where ARPACK's shift-invert (scikit-learn) took 99 s
-        # (benchmarks/bench_spectral_init.py)
-        try:
-            emb = _embedding_torch(M, deg, dinv, n_clusters, device, seed)
-        except RuntimeError:  # LOBPCG's inner Cholesky can fail on hard spectra
-            emb = spectral_embedding(A, n_components=n_clusters, eigen_solver="arpack",
-                                     random_state=seed, drop_first=False)
+    emb = _graph_embedding(A, n_clusters, torch.device(device), seed)
     return _cluster_qr(emb).astype(np.int64)
+
+
+def _graph_embedding(A, n_components, device, seed):
+    """Spectral embedding of a symmetric (weighted) adjacency ``A``: the leading
+    ``n_components`` eigenvectors of ``D^-1/2 A D^-1/2``, scaled by ``D^-1/2``.
+
+    Dense LAPACK up to ``_DENSE_MAX`` rows, above that LOBPCG in torch on
+    ``device``, falling back to ARPACK on the CPU if LOBPCG fails.
+    """
+    n = A.shape[0]
+    M, deg, dinv = _normalised_adjacency(A)
+    if n <= _DENSE_MAX or n < 4 * n_components:  # LOBPCG needs n >= 3 k
+        # small graphs (or very many clusters): the exact dense eigendecomposition
+        _, V = eigh(M.toarray(), subset_by_index=[n - n_components, n - 1])
+        return V * dinv[:, None]
+    # LOBPCG needs only sparse products: on 70,000 rows it took 22 s on a
+    # 2-core CPU where ARPACK's shift-invert (scikit-learn) took 99 s
+    # (benchmarks/bench_spectral_init.py)
+    try:
+        return _embedding_torch(M, deg, dinv, n_components, device, seed)
+    except RuntimeError:  # LOBPCG's inner Cholesky can fail on hard spectra
+        return spectral_embedding(A, n_components=n_components, eigen_solver="arpack",
+                                  random_state=seed, drop_first=False)
