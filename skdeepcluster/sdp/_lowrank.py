@@ -21,6 +21,17 @@ import torch
 __all__ = ["solve_lowrank", "project_factors"]
 
 
+def _block_norms(U):
+    """Largest entry and Frobenius norm of each block of a non-negative ``U``.
+
+    The norm is computed scaled by the largest entry: squaring the entries of a
+    far step would overflow to inf, and the rescale would then return an
+    all-zero factor.
+    """
+    peak = U.amax(dim=(2, 3), keepdim=True)
+    return peak, peak * (U / peak.clamp_min(1e-300)).pow(2).sum(dim=(2, 3), keepdim=True).sqrt()
+
+
 def project_factors(U, traces, return_bad=False):
     """Clip at zero and rescale each block to ``||U_k||_F^2 = t_k``.
 
@@ -29,15 +40,11 @@ def project_factors(U, traces, return_bad=False):
     rejects such a step and shortens it).
     """
     U = U.clamp_min(0.0)
-    # norms scaled by the largest entry: squaring entries of a far step would
-    # overflow to inf and the rescale would then return an all-zero factor
-    peak = U.amax(dim=(2, 3), keepdim=True)
-    norms = peak * (U / peak.clamp_min(1e-300)).pow(2).sum(dim=(2, 3), keepdim=True).sqrt()
+    peak, norms = _block_norms(U)
     bad = (norms <= 1e-300) | ~torch.isfinite(norms)
     if bool(bad.any()):
         U = torch.where(bad, torch.ones_like(U), U)
-        peak = U.amax(dim=(2, 3), keepdim=True)
-        norms = peak * (U / peak).pow(2).sum(dim=(2, 3), keepdim=True).sqrt()
+        peak, norms = _block_norms(U)
     U = (U / peak) * (traces.sqrt()[None, :, None, None] / (norms / peak))
     if return_bad:
         return U, bad.flatten(1).any(dim=1)
