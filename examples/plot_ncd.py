@@ -7,10 +7,11 @@ others (``y == -1``) may belong to NOVEL classes that we want to find. The
 known classes tell the model which features separate classes; the novel rows
 are then clustered in the representation learned from them.
 
-Here the UCI Letter Recognition data (16 features per handwritten capital
-letter, read offline from R's ``mlbench``) play the part, with the paper's
-split: 19 letters known, A D H M P V X novel; 5,000 rows keep the example
-fast. We tune :class:`~skdeepcluster.PBN` with
+Here the UCI Letter Recognition data (16 features per distorted printed
+capital letter) play the part, with the paper's split: 19 letters known,
+A D H M P V X novel; 5,000 rows keep the example fast. The table ships with
+skdeepcluster (:func:`~skdeepcluster.datasets.load_letter_recognition`, CC BY
+4.0), so nothing is downloaded. We tune :class:`~skdeepcluster.PBN` with
 :class:`~skdeepcluster.model_selection.NCDSearchCV`, which never looks at a
 novel label: it hides some KNOWN classes, pretends they are novel, and scores
 how well the model rediscovers them (class-hiding cross-validation). The best
