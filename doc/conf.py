@@ -25,6 +25,8 @@ os.environ.setdefault("SKDEEPCLUSTER_EXAMPLE_QUICK", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 # 2-core machines: OpenMP oversubscription slows small KMeans fits enormously
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# examples read only generated or shipped data, never a machine's Debian data
+os.environ.setdefault("SKDEEPCLUSTER_NO_SYSTEM_DATA", "1")
 
 import skdeepcluster  # noqa: E402
 
