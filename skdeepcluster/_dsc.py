@@ -25,6 +25,7 @@ import copy
 import math
 import numbers
 import os
+import warnings
 
 import numpy as np
 import scipy.linalg
@@ -983,12 +984,12 @@ class DSC(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseE
             fit_idx = np.sort(rng.permutation(n)[:m])
         n_fit = len(fit_idx)
         if n_fit < 2 * K:
-            raise ValueError(
+            warnings.warn(
                 f"Too few samples per cluster: {n_fit} samples for n_clusters={K}. "
                 "Self-expression writes every sample as a combination of other "
                 "samples of its subspace, so each cluster needs at least 2 samples "
-                f"(n_samples >= {2 * K}). Pass more samples or lower n_clusters."
-            )
+                f"(n_samples >= {2 * K}); some clusters will be single rows. Pass "
+                "more samples or lower n_clusters.", UserWarning, stacklevel=2)
         self.subsample_indices_ = fit_idx
         self._log(f"n={n}, fitting C on {n_fit} rows ({'dense' if dense else 'subsample'}), "
                   f"layer dims {layer_dims}, device {device}")
