@@ -1,4 +1,10 @@
-"""Properties every estimator of the package shares."""
+"""Properties every public estimator of the package shares, run once for all.
+
+The estimators come from ``skdeepcluster.__all__`` and their settings from the
+one table ``common.EPOCHS`` (defaults apart from epoch counts): a new public
+estimator is checked here as soon as it is exported, and fails the first test
+until it has an entry.
+"""
 
 import pickle
 
@@ -7,25 +13,51 @@ import pytest
 import torch
 from skorch import NeuralNet
 from sklearn.datasets import make_blobs
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skdeepcluster
+from common import EPOCHS, make, public_estimators
 from test_utils import _torch_objects
 
-FAST = {
-    "DEPICT": dict(hidden_dims=(16, 16, 32), pretrain_max_epochs=5, init_max_epochs=3,
-                   max_epochs=5, kmeans_n_init=2),
-    "DSC": dict(pretrain_max_epochs=10, se_max_epochs=60, sn_max_epochs=10, kmeans_n_init=3),
-    "PBN": dict(max_epochs=5),
-    "NCDKMeans": dict(),
-    "NCDSpectralClustering": dict(),
-    "SDPKMeans": dict(),
-    "ILASDP": dict(),
-}
-ESTIMATORS = [name for name in skdeepcluster.__all__ if name in FAST]
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+ESTIMATORS = public_estimators()
+
+# Code paths that the defaults do not reach but scikit-learn's checks should
+# see too: (name, extra parameters).
+VARIANTS = [
+    ("DEPICT", dict(init="spectral")),
+]
 
 
-def test_public_api_lists_every_estimator():
-    assert set(ESTIMATORS) == set(FAST), "a public estimator lacks a FAST entry here"
+def test_every_public_estimator_has_an_entry():
+    exported = [name for name in skdeepcluster.__all__ if name != "__version__"]
+    assert exported, "skdeepcluster exports nothing"
+    assert ESTIMATORS == sorted(exported), "__all__ lists something that is no estimator"
+    missing = set(ESTIMATORS) - set(EPOCHS)
+    assert not missing, f"public estimators without an entry in common.EPOCHS: {missing}"
+    assert not set(EPOCHS) - set(ESTIMATORS), "common.EPOCHS names a non-public estimator"
+
+
+@parametrize_with_checks(
+    [make(name) for name in ESTIMATORS] + [make(name, **kw) for name, kw in VARIANTS]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def _blobs():
+    X, _ = make_blobs(90, centers=3, n_features=5, random_state=0)
+    return X
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_reproducible_with_random_state(name):
+    X = _blobs()
+    a = make(name, n_clusters=3, random_state=0).fit(X)
+    b = make(name, n_clusters=3, random_state=0).fit(X)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
 
 
 @pytest.mark.parametrize("name", ESTIMATORS)
@@ -33,8 +65,8 @@ def test_fitted_state_is_gpu_portable(name):
     """Everything a fitted estimator pickles must load on a machine without a GPU:
     fitted arrays are numpy, and torch objects live only inside skorch nets, whose
     pickling maps every tensor to the available device."""
-    X, _ = make_blobs(90, centers=3, n_features=5, random_state=0)
-    est = getattr(skdeepcluster, name)(n_clusters=3, random_state=0, **FAST[name]).fit(X)
+    X = _blobs()
+    est = make(name, n_clusters=3, random_state=0).fit(X)
     plain = {k: v for k, v in vars(est).items() if not isinstance(v, NeuralNet)}
     assert _torch_objects(plain) == [], f"{name} keeps torch objects outside its nets"
     for key, net in vars(est).items():
@@ -42,15 +74,15 @@ def test_fitted_state_is_gpu_portable(name):
             state = net.__getstate__()
             assert _torch_objects(state) == [], f"{name}.{key} pickles tensors as-is"
     again = pickle.loads(pickle.dumps(est))
-    if hasattr(est, "predict"):
-        assert np.array_equal(again.predict(X), est.predict(X))
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    np.testing.assert_array_equal(again.labels_, est.labels_)
 
 
 @pytest.mark.parametrize("name", ESTIMATORS)
 def test_every_estimator_rejects_a_missing_gpu(name, monkeypatch):
-    assert "device" in getattr(skdeepcluster, name)().get_params()
+    assert "device" in make(name).get_params()
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     X, _ = make_blobs(60, centers=3, n_features=4, random_state=0)
-    est = getattr(skdeepcluster, name)(n_clusters=3, device="cuda", **FAST[name])
+    est = make(name, n_clusters=3, device="cuda")
     with pytest.raises(RuntimeError, match="CUDA is not available"):
         est.fit(X)

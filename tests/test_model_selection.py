@@ -1,9 +1,8 @@
 """Label-free model selection: scorers, splits and n_clusters selection.
 
 To add an estimator to the selection test, add ONE entry to ``CASES`` below:
-``(id, "module:Class", params, param_name, scoring, cv[, "slow"])``. Classes that are not
-importable yet (estimators still being written) are skipped, so their entries
-activate by themselves once the estimator lands.
+``(id, "module:Class", params, param_name, scoring, cv[, "slow"])``. A class that
+cannot be imported fails its case.
 """
 
 import importlib
@@ -84,7 +83,7 @@ CASES = [
      dict(random_state=0), "n_components", "silhouette", 5),
     ("agglomerative-silhouette-full", "sklearn.cluster:AgglomerativeClustering",
      dict(), "n_clusters", "silhouette", "full"),
-    # --- skdeepcluster estimators (skipped until importable) -------------------
+    # --- skdeepcluster estimators ----------------------------------------------
     # SDP fits take seconds each on 2 busy cores (25-50 s per search): slow
     ("ILASDP-likelihood", "skdeepcluster:ILASDP",
      dict(solver="lowrank", n_restarts=1, random_state=0),
@@ -101,10 +100,7 @@ CASES = [
 
 def _load(spec):
     module, name = spec.split(":")
-    cls = getattr(importlib.import_module(module), name, None)
-    if cls is None:
-        pytest.skip(f"{module}.{name} is not importable yet")
-    return cls
+    return getattr(importlib.import_module(module), name)  # a missing class fails
 
 
 def _case_params(cases):
