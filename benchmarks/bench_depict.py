@@ -43,9 +43,9 @@ def run_depict(X, y, k, seed, name="DEPICT (defaults)", **kw):
     with Timer() as t:
         m = DEPICT(n_clusters=k, random_state=seed, **kw).fit(X)
     row = dict(method=name, seconds=t.seconds, **scores(y, m.labels_))
-    epochs = (len(m.history_["pretrain"]), len(m.history_["init"]), m.n_iter_)
+    epochs = tuple(sum(r["stage"] == st for r in m.history_) for st in ("pretrain", "init", "self_training"))
     print(f"  seed {seed}: ACC {row['ACC']:.3f} NMI {row['NMI']:.3f} "
-          f"{row['seconds']:.1f} s, epochs A/C/D {epochs}, stopped {m.stopped_}",
+          f"{row['seconds']:.1f} s, epochs A/C/D {epochs}, stopped {m.stop_reasons_}",
           flush=True)
     row["epochs A/C/D"] = "/".join(map(str, epochs))
     return row

@@ -40,7 +40,7 @@ from _common import scores, table, write_section
 from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 
-import skdeepcluster._depict as D
+from skdeepcluster.depict import _losses, _module  # noqa: E402
 import skdeepcluster.utils._graph as graph
 from skdeepcluster.datasets import load_fashion_mnist
 
@@ -57,15 +57,15 @@ def embed(module, X):
 
 def pretrain(X, y, epochs, seed):
     torch.manual_seed(seed)
-    module = D.DEPICTModule(X.shape[1], 10, input_shape=(1, 28, 28))
+    module = _module.DEPICTModule(X.shape[1], 10, input_shape=(1, 28, 28))
     opt = torch.optim.Adam(module.parameters(), lr=1e-3)
     n, rows, start = len(X), [], time.perf_counter()
     for epoch in range(1, epochs + 1):
         total = 0.0
         for idx in torch.randperm(n).split(256):
             xb = X[idx]
-            _, _, clean, decoded = module(xb)
-            loss = D.reconstruction_loss(clean, decoded, 0.1)
+            _, _, clean, decoded, _ = module(xb)
+            loss = _losses.reconstruction_loss(clean, decoded, 0.1)
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from _common import RESULTS_DIR, machine, scores
 
-import skdeepcluster._depict as D
+from skdeepcluster.depict import _callbacks, _losses, _module  # noqa: E402
 from skdeepcluster import DEPICT
 from skdeepcluster.datasets import load_fashion_mnist
 
@@ -54,13 +54,13 @@ VARIANTS = {
 
 
 def step_cost(X, device, batch_size, reps=50):
-    m = D.DEPICTModule(784, 10, input_shape=(1, 28, 28)).to(device)
+    m = _module.DEPICTModule(784, 10, input_shape=(1, 28, 28)).to(device)
     opt = torch.optim.Adam(m.parameters(), 1e-3)
     xb = X[:batch_size]
 
     def step():
         out = m(xb)
-        loss = D.reconstruction_loss(out[2], out[3], 0.1)
+        loss = _losses.reconstruction_loss(out[2], out[3], 0.1)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -145,15 +145,15 @@ def main(argv=None):
         print(f"raw step, batch {bs}: {log['step_ms'][bs]:.2f} ms", flush=True)
 
     trace = []
-    orig = D._TargetUpdate.on_epoch_end
+    orig = _callbacks.TargetUpdate.on_epoch_end
 
     def traced(self, net, **kw):
         if len(net.history) % 5 == 0:
-            lab = net.P_.argmax(1).cpu().numpy()
+            lab = self.P.argmax(1).cpu().numpy()
             trace.append((len(net.history), *[round(scores(y, lab)[k], 3) for k in ("ACC", "NMI")]))
         return orig(self, net, **kw)
 
-    D._TargetUpdate.on_epoch_end = traced
+    _callbacks.TargetUpdate.on_epoch_end = traced
     for name in args.variants:
         trace.clear()
         params = dict(BASE, **VARIANTS[name])
@@ -161,9 +161,9 @@ def main(argv=None):
         m = DEPICT(random_state=args.seed, device=args.device, **params).fit(X)
         secs = time.perf_counter() - t
         row = dict(params=params, seconds=round(secs, 1), **{k: round(v, 3) for k, v in scores(y, m.labels_).items()},
-                   init=scores(y, m.init_labels_), phases={k: round(v, 1) for k, v in m.history_["seconds"].items()},
-                   epochs=[len(m.history_["pretrain"]), len(m.history_["init"]), m.n_iter_],
-                   stopped=m.stopped_, trace=list(trace))
+                   init=scores(y, m.init_labels_), phases={st: round(sum(r["dur"] for r in m.history_ if r["stage"] == st), 1) for st in m.stop_reasons_},
+                   epochs=[sum(r["stage"] == st for r in m.history_) for st in ("pretrain", "init", "self_training")],
+                   stopped=m.stop_reasons_, trace=list(trace))
         log["runs"][name] = row
         print(name, json.dumps(row, default=str), flush=True)
         if args.out:

@@ -11,7 +11,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdeepcluster import DEPICT
-from skdeepcluster._depict import DEPICTModule, compute_targets, conv_geometry
+from skdeepcluster.depict._losses import compute_targets
+from skdeepcluster.depict._module import DEPICTModule, conv_geometry
 from skdeepcluster.metrics import clustering_accuracy, make_label_free_scorer
 
 # small, fast instances; float64 so that batch and full-data inference agree
@@ -40,7 +41,7 @@ def test_conv_geometry_matches_published_table(shape, sizes):
     m = DEPICTModule(int(np.prod(shape)), 5, input_shape=shape)
     assert [s[1:] for s in m.shapes[1:]] == sizes
     x = torch.rand(2, int(np.prod(shape)))
-    _, _, clean, decoded = m(x)
+    _, _, clean, decoded, _ = m(x)
     # every decoder output lands exactly on its clean encoder target
     assert [tuple(c.shape) for c in clean] == [tuple(d.shape) for d in decoded]
 
@@ -48,7 +49,7 @@ def test_conv_geometry_matches_published_table(shape, sizes):
 def test_conv_geometry_any_size_round_trips():
     for side in (20, 24, 37, 64):
         m = DEPICTModule(side * side, 4, input_shape=(1, side, side))
-        _, _, clean, decoded = m(torch.rand(2, side * side))
+        _, _, clean, decoded, _ = m(torch.rand(2, side * side))
         assert [c.shape for c in clean] == [d.shape for d in decoded]
     assert conv_geometry(28, 28) == ((4, 5), (0, 2))
 
@@ -57,10 +58,11 @@ def test_noisy_and_clean_paths_share_weights_and_differ_only_in_training():
     m = DEPICTModule(10, 3, hidden_dims=(8, 8, 16), dropout=(0.5, 0.5, 0.5, 0.5))
     x = torch.rand(64, 10)
     m.train()
-    noisy, clean, _, _ = m(x)
+    noisy, clean, _, _, _ = m(x)
     assert not torch.allclose(noisy, clean)
     m.eval()
-    noisy, clean, _, _ = m(x)
+    noisy, clean, _, _, z = m(x)
+    assert torch.equal(z, m.embed(x))
     assert torch.equal(noisy, clean)
 
 
@@ -87,12 +89,19 @@ def test_fit_attributes_history_and_stopping():
     assert m.transform(X).shape == (150, 3)
     proba = m.predict_proba(X)
     assert np.allclose(proba.sum(1), 1)
-    assert set(m.history_) >= {"pretrain", "init", "self_training", "seconds"}
-    assert all("valid_loss" in row for row in m.history_["pretrain"])
-    assert all("valid_nmi" in row for row in m.history_["init"])
-    assert all("q_change" in row for row in m.history_["self_training"])
-    assert m.n_iter_ == len(m.history_["self_training"]) >= 1
-    assert set(m.stopped_.values()) <= {"tol", "max_epochs"}
+    stages = [r["stage"] for r in m.history_]
+    # one record per epoch, stages in order, epochs counted from 1 in each
+    assert stages == sorted(stages, key=["pretrain", "init", "self_training"].index)
+    assert set(stages) == {"pretrain", "init", "self_training"}
+    for stage, key in [("pretrain", "valid_loss"), ("init", "valid_nmi"),
+                       ("self_training", "q_change")]:
+        rows = [r for r in m.history_ if r["stage"] == stage]
+        assert [r["epoch"] for r in rows] == list(range(1, len(rows) + 1))
+        assert all(key in r and "train_loss" in r for r in rows)
+    assert m.n_iter_ == len(m.history_)
+    assert set(m.stop_reasons_) == {"pretrain", "init", "self_training"}
+    assert set(m.stop_reasons_.values()) <= {"tol", "max_epochs"}
+    assert m.fit_seconds_ > 0
     assert adjusted_rand_score(y, m.labels_) > 0.9
     assert m.get_feature_names_out().tolist() == ["depict0", "depict1", "depict2"]
 
@@ -100,9 +109,10 @@ def test_fit_attributes_history_and_stopping():
 def test_self_training_stops_by_label_free_rule():
     X, _ = blobs()
     m = fast(n_clusters=3, max_epochs=200, tol=1e-4, label_change_tol=None).fit(X)
-    assert m.stopped_["self_training"] == "tol"
-    assert m.n_iter_ < 200
-    assert m.history_["self_training"][-1]["q_change"] < 1e-4
+    assert m.stop_reasons_["self_training"] == "tol"
+    rows = [r for r in m.history_ if r["stage"] == "self_training"]
+    assert len(rows) < 200
+    assert rows[-1]["q_change"] < 1e-4
 
 
 def test_spectral_init_follows_the_manifold_kmeans_cuts():
@@ -170,7 +180,14 @@ def test_verbose_shows_progress(capsys):
     X, _ = blobs(n=60)
     fast(n_clusters=3, verbose=1, pretrain_max_epochs=2, max_epochs=2).fit(X)
     out = capsys.readouterr().out
-    assert "Phase A" in out and "Phase D" in out and "train_loss" in out
+    # one progress bar per training stage, no per-epoch tables
+    for stage in ("pretrain", "init", "self_training"):
+        assert f"[DEPICT] {stage}" in out
+    assert "phase B" in out and "train_loss" in out
+    assert "valid_loss    dur" not in out
+    fast(n_clusters=3, verbose=2, pretrain_max_epochs=2, max_epochs=2).fit(X)
+    out = capsys.readouterr().out
+    assert "epoch" in out and "dur" in out  # skorch's tables at verbose=2
 
 
 def test_pipeline_and_label_free_grid_search():
@@ -217,7 +234,7 @@ def test_rejects_bad_shapes_and_sizes():
         fast(n_clusters=2, input_shape=(1, 5, 5)).fit(np.random.rand(20, 30))
     with pytest.raises(ValueError, match="target"):
         fast(n_clusters=2, target="cube").fit(np.random.rand(20, 3))
-    with pytest.raises(ValueError, match="init must be"):
+    with pytest.raises(ValueError, match="'init' parameter"):
         fast(n_clusters=2, init="agglomerative").fit(np.random.rand(20, 3))
     with pytest.raises(ValueError, match="n_neighbors"):
         fast(n_clusters=2, init="spectral", n_neighbors=0).fit(np.random.rand(20, 3))

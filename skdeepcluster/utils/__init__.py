@@ -2,8 +2,10 @@
 
 from ._device import resolve_device
 from ._random import seeded, torch_generator, torch_seed
+from ._kernels import cluster_means, squared_distances
 from ._skorch import (
     DeviceBatches,
+    DeviceNet,
     EpochSeeder,
     IndexedNet,
     RandomHoldout,
@@ -20,6 +22,9 @@ from ._validation import check_input_shape, check_memory, check_n_clusters
 
 __all__ = [
     "DeviceBatches",
+    "DeviceNet",
+    "cluster_means",
+    "squared_distances",
     "EpochSeeder",
     "FAISS_MIN_SAMPLES",
     "IndexedNet",

@@ -17,6 +17,7 @@ from skorch.dataset import Dataset
 
 __all__ = [
     "DeviceBatches",
+    "DeviceNet",
     "EpochSeeder",
     "IndexedNet",
     "RandomHoldout",
@@ -125,26 +126,19 @@ class RandomHoldout:
         )
 
 
-class IndexedNet(NeuralNet):
-    """A skorch net whose loss is a method of the net and whose targets are indices.
+class DeviceNet(NeuralNet):
+    """The package's skorch net: skorch's own loss path (``criterion_(y_pred,
+    y_true)``) and pickling that maps every tensor to the available device.
 
-    Subclasses implement ``compute_loss(y_pred, idx, X, training)``; ``idx`` holds
-    the global row indices of the batch (see :class:`DeviceBatches`), so the loss
-    can read per-sample tensors stored on the net (attributes ending in ``_``).
+    skorch pickles ``module_``/``optimizer_``/``criterion_`` so that a net
+    trained on CUDA loads on a CPU-only machine. Our nets also hold the module
+    *instance* passed as the ``module`` parameter (built under a seed) and may
+    hold tensors in callbacks or the criterion; every tensor or module
+    attribute is routed through the same device-aware path, or unpickling
+    without CUDA would fail.
     """
 
-    def compute_loss(self, y_pred, idx, X, training):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        return self.compute_loss(y_pred, y_true, X, training)
-
     def __getstate__(self):
-        # skorch pickles ``module_``/``optimizer_``/``criterion_`` so that a net
-        # trained on CUDA loads on a CPU-only machine. Our nets also hold the
-        # module *instance* passed as the ``module`` parameter and may hold
-        # per-sample tensors; route every tensor/module attribute through the
-        # same device-aware path, or unpickling without CUDA fails.
         saved = self.cuda_dependent_attributes_
         extra = [
             key for key, value in vars(self).items()
@@ -158,9 +152,23 @@ class IndexedNet(NeuralNet):
             self.cuda_dependent_attributes_ = saved
 
 
+class IndexedNet(DeviceNet):
+    """A net whose loss is a method ``compute_loss(y_pred, idx, X, training)``.
+
+    Kept for the estimators not yet moved to criterion modules (DSC, PBN);
+    new code uses :class:`DeviceNet` with a criterion module.
+    """
+
+    def compute_loss(self, y_pred, idx, X, training):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        return self.compute_loss(y_pred, y_true, X, training)
+
+
 def make_net(
-    net_class,
     module,
+    criterion,
     *,
     device,
     seed,
@@ -176,11 +184,20 @@ def make_net(
     """Build a skorch net wired to the fast on-device data path.
 
     ``module`` is an already-built :class:`torch.nn.Module` instance (build it under
-    :func:`skdeepcluster.utils.seeded` to make its initialisation reproducible).
+    :func:`skdeepcluster.utils.seeded` to make its initialisation reproducible);
+    ``criterion`` the loss module class, configured with ``criterion__*``
+    keyword arguments. Mini-batches are slices of on-device tensors
+    (:class:`DeviceBatches`), reshuffled every epoch from ``seed``.
+
+    For the estimators not yet moved to criterion modules, ``make_net(NetClass,
+    module, ...)`` with an :class:`IndexedNet` subclass still works.
     """
+    net_class = DeviceNet
+    if isinstance(module, type) and issubclass(module, NeuralNet):
+        net_class, module, criterion = module, criterion, torch.nn.MSELoss
     return net_class(
         module=module,
-        criterion=torch.nn.MSELoss,  # unused: IndexedNet.get_loss replaces it
+        criterion=criterion,
         optimizer=optimizer,
         lr=lr,
         max_epochs=max_epochs,

@@ -1,0 +1,147 @@
+"""DEPICT's network: a convolutional (images) or MLP (tables) autoencoder with
+noisy and clean encoder paths sharing weights and a softmax clustering head."""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["DEPICTModule", "conv_geometry", "conv_shapes"]
+
+_LEAK = 0.01
+
+
+def conv_geometry(height, width):
+    """Kernel sizes and paddings of DEPICT's two stride-2 convolutions.
+
+    Follows the paper's rule (2 layers, kernels about 5x5, conv2 output about
+    10x10) and reproduces the published table for 28x28, 16x16, 32x32 and 55x55
+    inputs. Returns ``(kernels, paddings)``.
+    """
+    table = {28: ((4, 5), (0, 2)), 16: ((4, 5), (0, 2)), 32: ((4, 5), (2, 2)),
+             55: ((5, 4), (2, 0))}
+    side = min(height, width)
+    if height == width and side in table:
+        return table[side]
+    # generic: 4x4 then 5x5 kernels; pad the first conv more on larger inputs
+    return (4, 5), ((2 if side >= 30 else 0), 2)
+
+
+def _conv_out(n, k, p, s=2):
+    return (n + 2 * p - k) // s + 1
+
+
+def conv_shapes(input_shape, channels=(50, 50), kernel_sizes=None, paddings=None):
+    """Kernels, paddings and the (C, H, W) of the input and both conv outputs."""
+    c_in, h, w = input_shape
+    if kernel_sizes is None or paddings is None:
+        ks, ps = conv_geometry(h, w)
+        kernel_sizes = kernel_sizes or ks
+        paddings = paddings or ps
+    (k0, k1), (p0, p1) = kernel_sizes, paddings
+    h1, w1 = _conv_out(h, k0, p0), _conv_out(w, k0, p0)
+    h2, w2 = _conv_out(h1, k1, p1), _conv_out(w1, k1, p1)
+    shapes = [(c_in, h, w), (channels[0], h1, w1), (channels[1], h2, w2)]
+    return tuple(kernel_sizes), tuple(paddings), shapes
+
+
+class DEPICTModule(nn.Module):
+    """Autoencoder with noisy and clean encoder paths sharing weights, a decoder
+    fed by the noisy embedding and a softmax clustering head.
+
+    ``forward`` returns ``(logits_noisy, logits_clean, clean_hidden, decoded,
+    z)``: ``clean_hidden`` lists the clean encoder outputs below the embedding
+    (input first), ``decoded`` the matching decoder outputs, so that the
+    layer-wise reconstruction loss pairs them one to one, and ``z`` is the
+    clean embedding.
+    """
+
+    def __init__(self, n_features, n_clusters, input_shape=None, channels=(50, 50),
+                 kernel_sizes=None, paddings=None, hidden_dims=(500, 500, 2000),
+                 dropout=(0.1, 0.1, 0.0)):
+        super().__init__()
+        self.input_shape = input_shape
+        self.conv = input_shape is not None
+        K = n_clusters
+        if self.conv:
+            kernel_sizes, paddings, shapes = conv_shapes(
+                input_shape, channels, kernel_sizes, paddings)
+            (k0, k1), (p0, p1) = kernel_sizes, paddings
+            (c_in, h, w), (c1, h1, w1), (c2, h2, w2) = shapes
+            if min(h2, w2) < 1:
+                raise ValueError(
+                    f"input_shape={input_shape} is too small for two stride-2 "
+                    "convolutions; use the MLP variant (architecture='mlp')."
+                )
+            self.shapes = shapes
+            self.enc = nn.ModuleList([
+                nn.Conv2d(c_in, c1, k0, stride=2, padding=p0),
+                nn.Conv2d(c1, c2, k1, stride=2, padding=p1),
+                nn.Linear(c2 * h2 * w2, K),
+            ])
+            # output_padding makes the transpose convolutions land exactly on the
+            # encoder's sizes for any input size
+            op1 = (h1 - ((h2 - 1) * 2 - 2 * p1 + k1), w1 - ((w2 - 1) * 2 - 2 * p1 + k1))
+            op0 = (h - ((h1 - 1) * 2 - 2 * p0 + k0), w - ((w1 - 1) * 2 - 2 * p0 + k0))
+            self.dec = nn.ModuleList([
+                nn.Linear(K, c2 * h2 * w2),
+                nn.ConvTranspose2d(c2, c1, k1, stride=2, padding=p1, output_padding=op1),
+                nn.ConvTranspose2d(c1, c_in, k0, stride=2, padding=p0, output_padding=op0),
+            ])
+        else:
+            dims = [n_features, *hidden_dims, K]
+            self.enc = nn.ModuleList(
+                [nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:])]
+            )
+            rdims = dims[::-1]
+            self.dec = nn.ModuleList(
+                [nn.Linear(a, b) for a, b in zip(rdims[:-1], rdims[1:])]
+            )
+        n_drop = len(self.enc)  # input + every hidden layer below the embedding
+        dropout = tuple(dropout) + (dropout[-1],) * max(0, n_drop - len(dropout))
+        self.dropout = dropout[:n_drop]
+        self.head = nn.Linear(K, K)
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def _hidden(self, x, noisy):
+        """Encoder outputs ``[x, h1, ..., h_{L-1}]`` and the embedding."""
+        drop = noisy and self.training
+        if self.conv:
+            x = x.reshape(len(x), *self.shapes[0])
+        outs = [x]
+        h = F.dropout(x, self.dropout[0], training=drop) if drop else x
+        for i, layer in enumerate(self.enc[:-1]):
+            h = F.leaky_relu(layer(h), _LEAK)
+            outs.append(h)
+            if drop and self.dropout[i + 1] > 0:
+                h = F.dropout(h, self.dropout[i + 1], training=True)
+        z = torch.tanh(self.enc[-1](h.flatten(1)))
+        return outs, z
+
+    def embed(self, x):
+        """Clean embedding ``z`` (no dropout)."""
+        return self._hidden(x, noisy=False)[1]
+
+    def decode(self, z):
+        """Decoder outputs, deepest first, ending with the reconstruction."""
+        outs = []
+        h = z
+        for i, layer in enumerate(self.dec):
+            last = i == len(self.dec) - 1
+            h = layer(h)
+            if self.conv and i == 0:
+                h = h.reshape(len(h), *self.shapes[-1])
+            h = torch.tanh(h) if last else F.leaky_relu(h, _LEAK)
+            outs.append(h)
+        return outs[::-1]  # reconstruction first, matching the encoder order
+
+    def forward(self, x):
+        clean, z = self._hidden(x, noisy=False)
+        if self.training:
+            _, z_noisy = self._hidden(x, noisy=True)
+        else:
+            z_noisy = z
+        decoded = self.decode(z_noisy)
+        return self.head(z_noisy), self.head(z), clean, decoded, z
