@@ -72,8 +72,8 @@ numpydoc_xref_param_type = False
 PLANNED_ESTIMATORS = ["DEPICT", "DSC", "PBN", "NCDKMeans",
                       "NCDSpectralClustering", "SDPKMeans", "ILASDP"]
 API_MODULES = ["skdeepcluster", "skdeepcluster.metrics",
-               "skdeepcluster.model_selection", "skdeepcluster.datasets",
-               "skdeepcluster.utils"]
+               "skdeepcluster.model_selection", "skdeepcluster.inspection",
+               "skdeepcluster.datasets", "skdeepcluster.utils", "skdeepcluster.base"]
 
 
 def _public_names(modname):

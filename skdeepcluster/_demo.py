@@ -3,12 +3,11 @@
 import os
 import time
 
-import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from ._depict import DEPICT
+from .depict import DEPICT
 from .metrics import clustering_accuracy
 
 __all__ = ["run_demo"]
@@ -56,29 +55,32 @@ def run_demo(output_dir="demo_output", device="cpu", random_state=0, verbose=1):
     for name, acc, nmi, ari, sec in rows:
         print(f"{name:<22}{acc:>8.3f}{nmi:>8.3f}{ari:>8.3f}{sec:>10.1f}")
 
+    try:
+        import matplotlib
+    except ImportError:
+        print("\nmatplotlib is not installed: no picture (pip install matplotlib, or "
+              "install the package with its [plot] extra).")
+        return rows
+    matplotlib.use("Agg")
     os.makedirs(output_dir, exist_ok=True)
     path = os.path.join(output_dir, "depict_digits_embedding.png")
-    _plot_embedding(model.transform(X), model.labels_, y, path)
+    _plot_embedding(model, km, X, y, path)
     print(f"\nembedding plot written to {path}")
     return rows
 
 
-def _plot_embedding(Z, labels, y, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
+def _plot_embedding(model, km, X, y, path):
+    """DEPICT's embedding twice, coloured by DEPICT's clusters and by k-means's,
+    both matched to the true digits so that equal colours mean the same digit."""
     import matplotlib.pyplot as plt
-    from sklearn.decomposition import PCA
 
-    xy = PCA(n_components=2, random_state=0).fit_transform(Z)
+    from .inspection import EmbeddingDisplay
+
     fig, axes = plt.subplots(1, 2, figsize=(11, 5))
-    for ax, colour, title in ((axes[0], labels, "DEPICT clusters"),
-                              (axes[1], y, "true digit (for reference)")):
-        sc = ax.scatter(xy[:, 0], xy[:, 1], c=colour, cmap="tab10", s=6)
-        ax.set_title(title)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.colorbar(sc, ax=axes, ticks=np.arange(10))
-    fig.suptitle("DEPICT embedding of digits (PCA of the 10-d embedding)")
+    EmbeddingDisplay.from_estimator(model, X, labels=model.labels_, reference_labels=y,
+                                    ax=axes[0], title="DEPICT clusters")
+    EmbeddingDisplay.from_estimator(model, X, labels=km.labels_, reference_labels=y,
+                                    ax=axes[1], title="k-means clusters")
+    fig.suptitle("DEPICT embedding of digits (PCA); colours matched to the true digits")
     fig.savefig(path, dpi=110)
     plt.close(fig)
