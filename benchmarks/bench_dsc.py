@@ -30,7 +30,7 @@ from sklearn.datasets import load_digits
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from skdeepcluster import DSC
-from skdeepcluster._dsc import shifted_laplacian_clustering
+from skdeepcluster.dsc import shifted_laplacian_clustering
 from skdeepcluster.datasets import load_fashion_mnist, make_subspaces
 from skdeepcluster.metrics import clustering_accuracy
 
@@ -118,8 +118,10 @@ def dsc_method(device, **params):
         if X is None:
             return True
         m = DSC(n_clusters=k, device=device, random_state=seed, **params).fit(X)
-        extra = (f"epochs {m.stage_epochs_}, stop {m.stop_reasons_['stage1']}/"
-                 f"{m.stop_reasons_['stage2']}, n_fit {len(m.subsample_indices_)}")
+        epochs = tuple(sum(r["stage"] == st for r in m.history_)
+                       for st in ("pretrain", "self_expression", "structured_norm"))
+        extra = (f"epochs {epochs}, stop {m.stop_reasons_['self_expression']}/"
+                 f"{m.stop_reasons_['structured_norm']}, n_fit {len(m.subsample_indices_)}")
         return m.labels_, extra
     return fn
 
@@ -161,7 +163,7 @@ def cpu_suite(args):
         if X is None:
             return True
         shape = (1, 8, 8) if id(X) in is_digits else None
-        return dsc_method(args.device, input_shape=shape, sn_max_epochs=0,
+        return dsc_method(args.device, input_shape=shape, structured_norm_max_epochs=0,
                           pretrain_max_epochs=30 if quick else 100)(X, k, seed)
 
     def kmeans(X, k, seed):
@@ -183,9 +185,9 @@ def cpu_suite(args):
             return lsr_labels(X, k, lam, seed), f"lambda {lam}, k_ret 9"
         return fn
 
-    methods = [("DSC (default, kopriva post-proc.)", dsc),
+    methods = [("DSC (default, shifted-Laplacian post-proc.)", dsc),
                ("DSC (postprocess='dscnet')", dsc_dscnet),
-               ("DSC without stage 2 (sn_max_epochs=0)", dsc_no_stage2),
+               ("DSC without stage 2 (structured_norm_max_epochs=0)", dsc_no_stage2),
                ("KMeans", kmeans), ("SpectralClustering", spectral),
                ("LSR self-expression, lambda 0.1", lsr(0.1)),
                ("LSR self-expression, lambda 1", lsr(1.0))]
@@ -226,7 +228,7 @@ def gpu_suite(args):
         if X is None:
             return True
         caps = dict(input_shape=(1, 28, 28), pretrain_max_epochs=pre, batch_size=1000,
-                    se_max_epochs=300, sn_max_epochs=40)
+                    self_expression_max_epochs=300, structured_norm_max_epochs=40)
         if id(X) == dense_id:
             return dsc_method(args.device, mode="dense", **caps)(X, k, seed)
         return dsc_method(args.device, mode="subsample", n_subsample=n_sub, **caps)(X, k, seed)
@@ -243,7 +245,7 @@ def gpu_suite(args):
     notes = [
         f"DSC: conv AE 1->10->20 (k3, stride 2), pretraining {pre} epochs in batches of 1000, "
         "stages 1-2 full batch on the GPU with label-free stopping (capped at 300 and 40 "
-        "epochs to bound the suite's time), kopriva post-processing "
+        "epochs to bound the suite's time), shifted-Laplacian post-processing "
         "(k_ret 9); subsample mode fits C on a random subsample and assigns the other rows to "
         "the nearest cluster subspace of the last-layer features",
         f"whole suite: {time.perf_counter() - t0:.0f} s",

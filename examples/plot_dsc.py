@@ -42,8 +42,9 @@ train, held_out = perm[:n_fit], perm[n_fit:n_fit + 300]
 dsc = DSC(n_clusters=10, input_shape=(1, 8, 8), pretrain_max_epochs=20 if quick else 50,
           random_state=0)
 dsc.fit(X[train])
-print(f"epochs per stage (pretrain, self-expression, structured norm): {dsc.stage_epochs_}")
-print(f"why stages 1 and 2 stopped: {dsc.stop_reasons_}")
+stages = ("pretrain", "self_expression", "structured_norm")
+print("epochs per stage:", {st: sum(r["stage"] == st for r in dsc.history_) for st in stages})
+print(f"why each stage stopped: {dsc.stop_reasons_}")
 print(f"ACC {clustering_accuracy(y[train], dsc.labels_):.3f}, "
       f"NMI {normalized_mutual_info_score(y[train], dsc.labels_):.3f}")
 
@@ -55,7 +56,7 @@ print(f"ACC {clustering_accuracy(y[train], dsc.labels_):.3f}, "
 # stops once the relative self-expression error
 # ``rSE = sqrt(sum_v ||H_v - C H_v||^2 / sum_v ||H_v||^2)`` reaches ``tol_rse``
 # (never before ``min_epochs``).
-rse = [row["rse"] for row in dsc.history_ if row["stage"] == 1]
+rse = [row["rse"] for row in dsc.history_ if row["stage"] == "self_expression"]
 fig, ax = plt.subplots(figsize=(5, 3))
 ax.plot(np.arange(1, len(rse) + 1), rse, marker=".")
 ax.axhline(dsc.tol_rse, color="k", ls="--", lw=1, label="tol_rse")

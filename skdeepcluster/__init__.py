@@ -3,7 +3,7 @@
 __version__ = "0.1.0.dev0"
 
 from .depict import DEPICT  # noqa: E402
-from ._dsc import DSC  # noqa: E402
+from .dsc import DSC  # noqa: E402
 # estimators are added below as they land
 from .ncd import NCDKMeans, NCDSpectralClustering, PBN  # noqa: E402
 from ._sdp import ILASDP, SDPKMeans  # noqa: E402

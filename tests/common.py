@@ -14,7 +14,8 @@ import skdeepcluster
 
 EPOCHS = {
     "DEPICT": dict(pretrain_max_epochs=5, init_max_epochs=3, max_epochs=5),
-    "DSC": dict(pretrain_max_epochs=10, se_max_epochs=30, sn_max_epochs=10),
+    "DSC": dict(pretrain_max_epochs=10, self_expression_max_epochs=30,
+                structured_norm_max_epochs=10),
     "PBN": dict(max_epochs=5),
     "NCDKMeans": dict(),
     "NCDSpectralClustering": dict(),

@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skdeepcluster import DSC
-from skdeepcluster._dsc import dense_memory_bytes, shifted_laplacian_clustering
+from skdeepcluster.dsc import dense_memory_bytes, shifted_laplacian_clustering
 from skdeepcluster.datasets import make_subspaces
 from skdeepcluster.metrics import clustering_accuracy
 from skdeepcluster.model_selection import make_stability_scorer
@@ -21,7 +21,8 @@ from skdeepcluster.model_selection import make_stability_scorer
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-FAST = dict(pretrain_max_epochs=10, se_max_epochs=60, sn_max_epochs=10, kmeans_n_init=3)
+FAST = dict(pretrain_max_epochs=10, self_expression_max_epochs=60,
+            structured_norm_max_epochs=10, kmeans_n_init=3)
 
 
 @pytest.fixture(scope="module")
@@ -74,12 +75,19 @@ def test_fitted_attributes(subspaces, fitted):
     assert m.affinity_.diagonal().max() == 0
     # n_retained leading coefficients per column, symmetrised: at least 9 per row
     assert (np.diff(m.affinity_.indptr) >= 9).all()
-    e0, e1, e2 = m.stage_epochs_
-    assert e0 == 30 and m.min_epochs <= e1 <= m.se_max_epochs and 1 <= e2 <= m.sn_max_epochs
+    stages = ("pretrain", "self_expression", "structured_norm")
+    e0, e1, e2 = (sum(r["stage"] == st for r in m.history_) for st in stages)
+    assert e0 == 30 and m.min_epochs <= e1 <= m.self_expression_max_epochs
+    assert 1 <= e2 <= m.structured_norm_max_epochs
     assert m.n_iter_ == e0 + e1 + e2 == len(m.history_)
-    assert m.stop_reasons_["stage1"] in ("rse", "loss_plateau", "max_epochs")
-    rse = [r["rse"] for r in m.history_ if r["stage"] == 1]
-    if m.stop_reasons_["stage1"] == "rse":  # the label-free rule fired where it says
+    for st in stages:
+        rows = [r for r in m.history_ if r["stage"] == st]
+        assert [r["epoch"] for r in rows] == list(range(1, len(rows) + 1))
+    assert m.stop_reasons_["pretrain"] == "max_epochs"
+    assert m.stop_reasons_["self_expression"] in ("rse", "loss_plateau", "max_epochs")
+    assert m.stop_reasons_["structured_norm"] in ("stable_partition", "cut_change", "max_epochs")
+    rse = [r["rse"] for r in m.history_ if r["stage"] == "self_expression"]
+    if m.stop_reasons_["self_expression"] == "rse":  # the label-free rule fired where it says
         assert rse[-1] <= m.tol_rse < min(rse[: m.min_epochs - 1])
     Z = m.transform(X[:7])
     assert Z.shape == (7, m.subspace_means_.shape[1])
@@ -238,3 +246,13 @@ def test_digits_full_quality():
     m = DSC(n_clusters=10, input_shape=(1, 8, 8), random_state=0).fit(X)
     assert clustering_accuracy(y, m.labels_) >= 0.84
     assert normalized_mutual_info_score(y, m.labels_) >= 0.80
+
+
+def test_verbose_shows_one_bar_per_stage(capsys):
+    X, _ = make_subspaces(60, 8, n_clusters=2, subspace_dim=2, random_state=0)
+    DSC(n_clusters=2, verbose=1, random_state=0, **FAST).fit(X)
+    out = capsys.readouterr().out
+    for stage in ("pretrain", "self_expression", "structured_norm"):
+        assert f"[DSC] {stage}" in out
+    assert "post-processing" in out and "train_loss" in out
+    assert "dur" not in out  # skorch's tables only at verbose=2

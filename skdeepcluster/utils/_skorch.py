@@ -179,6 +179,7 @@ def make_net(
     train_split=None,
     callbacks=None,
     verbose=0,
+    shuffle=True,
     **kwargs,
 ):
     """Build a skorch net wired to the fast on-device data path.
@@ -187,7 +188,8 @@ def make_net(
     :func:`skdeepcluster.utils.seeded` to make its initialisation reproducible);
     ``criterion`` the loss module class, configured with ``criterion__*``
     keyword arguments. Mini-batches are slices of on-device tensors
-    (:class:`DeviceBatches`), reshuffled every epoch from ``seed``.
+    (:class:`DeviceBatches`), reshuffled every epoch from ``seed`` (in row
+    order with ``shuffle=False``).
 
     For the estimators not yet moved to criterion modules, ``make_net(NetClass,
     module, ...)`` with an :class:`IndexedNet` subclass still works.
@@ -203,7 +205,7 @@ def make_net(
         max_epochs=max_epochs,
         batch_size=batch_size,
         iterator_train=DeviceBatches,
-        iterator_train__shuffle=True,
+        iterator_train__shuffle=shuffle,
         iterator_train__seeder=EpochSeeder(seed),
         iterator_valid=DeviceBatches,
         iterator_valid__shuffle=False,

@@ -1,0 +1,19 @@
+"""DSC: deep subspace clustering with one joint layer-wise self-expression matrix
+(LIHFSS-SVDSC, Sindičić & Kopriva 2025, on the DSC-Net architecture)."""
+
+from ._estimator import DSC, dense_memory_bytes
+from ._postprocess import (
+    angular_affinity,
+    dscnet_postprocess,
+    retained_affinity,
+    shifted_laplacian_clustering,
+)
+
+__all__ = [
+    "DSC",
+    "angular_affinity",
+    "dense_memory_bytes",
+    "dscnet_postprocess",
+    "retained_affinity",
+    "shifted_laplacian_clustering",
+]
