@@ -40,7 +40,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from .utils import check_n_clusters, resolve_device
+from .utils import check_n_clusters, draw_seeds, resolve_device
 
 __all__ = ["BaseDeepClusterer", "DiagnosticsMixin", "FitSetup", "StageProgress"]
 
@@ -181,8 +181,7 @@ class BaseDeepClusterer(DiagnosticsMixin, ClassNamePrefixFeaturesOutMixin, Clust
         K = check_n_clusters(self.n_clusters, len(X) if n_samples is None else n_samples)
         device = resolve_device(self.device)
         rng = self._random_source()
-        values = rng.randint(0, 2**31 - 1, size=len(self._seed_names))
-        seeds = {name: int(v) for name, v in zip(self._seed_names, values)}
+        seeds = dict(zip(self._seed_names, draw_seeds(rng, len(self._seed_names))))
         self._start_diagnostics()
         return FitSetup(X, K, device, rng, seeds)
 

@@ -15,6 +15,8 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils import Bunch, check_random_state
 
+from ..utils import draw_seeds
+
 __all__ = [
     "full_data_cv",
     "held_out_likelihood_scorer",
@@ -244,7 +246,7 @@ def _estimator_seeds(estimator, rng, n):
     params = estimator.get_params(deep=False)
     if "random_state" not in params:
         return [None] * n
-    return [int(s) for s in rng.randint(0, 2**31 - 1, size=n)]
+    return draw_seeds(rng, n)
 
 
 def _fit_clone(estimator, X, seed, fit_predict):

@@ -1,7 +1,7 @@
 """Shared machinery: device resolution, seeding, validation and skorch plumbing."""
 
 from ._device import resolve_device
-from ._random import seeded, torch_generator, torch_seed
+from ._random import draw_seeds, seeded, torch_generator, torch_seed
 from ._kernels import cluster_means, squared_distances
 from ._skorch import (
     DeviceBatches,
@@ -34,6 +34,7 @@ __all__ = [
     "check_memory",
     "check_n_clusters",
     "cpu_threads",
+    "draw_seeds",
     "early_stopping",
     "fit_kmeans",
     "history_to_list",

@@ -10,9 +10,9 @@ import scipy.sparse as sp
 import torch
 from scipy.linalg import eigh, qr, svd
 from sklearn.manifold import spectral_embedding
-from sklearn.utils import check_random_state
 
 from ._kmeans import FAISS_MIN_SAMPLES, _faiss
+from ._random import torch_seed
 
 __all__ = ["knn_indices", "knn_spectral_clustering"]
 
@@ -151,7 +151,7 @@ def knn_spectral_clustering(X, n_clusters, n_neighbors=10, *, device="cpu",
     n = len(X)
     k = int(min(n_neighbors, n - 1))
     A = _connectivity(knn_indices(X, k, device=device))
-    seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
+    seed = torch_seed(random_state)
     emb = _graph_embedding(A, n_clusters, torch.device(device), seed)
     return _cluster_qr(emb).astype(np.int64)
 

@@ -2,7 +2,8 @@
 
 import numpy as np
 from sklearn.cluster import KMeans
-from sklearn.utils import check_random_state
+
+from ._random import torch_seed
 
 __all__ = ["fit_kmeans", "FAISS_MIN_SAMPLES"]
 
@@ -43,7 +44,7 @@ def fit_kmeans(X, n_clusters, *, n_init=10, max_iter=300, random_state=None,
     if use_faiss:
         if faiss is None:
             raise ImportError("backend='faiss' needs the faiss-cpu package.")
-        seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
+        seed = torch_seed(random_state)
         Xf = np.ascontiguousarray(X, dtype=np.float32)
         km = faiss.Kmeans(Xf.shape[1], int(n_clusters), niter=int(max_iter),
                           nredo=int(n_init), seed=seed, verbose=False,

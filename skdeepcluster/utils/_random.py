@@ -7,7 +7,10 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-__all__ = ["torch_seed", "seeded", "torch_generator"]
+__all__ = ["draw_seeds", "torch_seed", "seeded", "torch_generator"]
+
+#: Seeds are drawn in [0, SEED_HIGH): valid for numpy, torch and faiss alike.
+SEED_HIGH = 2**31 - 1
 
 # torch's global generator is shared by all threads of a process: two fits in
 # threads (joblib's threading backend, a Dask worker with several threads) would
@@ -18,7 +21,9 @@ _GLOBAL_RNG_LOCK = threading.RLock()
 
 
 def torch_seed(random_state):
-    """Draw an integer seed for torch from a scikit-learn ``random_state``.
+    """Draw one integer seed (for torch, numpy or faiss) from a ``random_state``.
+
+    Every seed of the package is drawn this way (or by :func:`draw_seeds`).
 
     Parameters
     ----------
@@ -27,8 +32,29 @@ def torch_seed(random_state):
     Returns
     -------
     seed : int
+
+    Examples
+    --------
+    >>> from skdeepcluster.utils import torch_seed
+    >>> torch_seed(0) == torch_seed(0)
+    True
     """
-    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+    return int(check_random_state(random_state).randint(0, SEED_HIGH))
+
+
+def draw_seeds(random_state, n):
+    """Draw ``n`` integer seeds at once from a ``random_state``.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+    n : int
+
+    Returns
+    -------
+    seeds : list of int
+    """
+    return [int(s) for s in check_random_state(random_state).randint(0, SEED_HIGH, size=n)]
 
 
 def torch_generator(seed, device="cpu"):
