@@ -17,6 +17,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skdeepcluster
 from common import EPOCHS, make, public_estimators
+from skdeepcluster.metrics import clustering_accuracy
 from test_utils import _torch_objects
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -86,3 +87,19 @@ def test_every_estimator_rejects_a_missing_gpu(name, monkeypatch):
     est = make(name, n_clusters=3, device="cuda")
     with pytest.raises(RuntimeError, match="CUDA is not available"):
         est.fit(X)
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
+def test_predict_uses_the_fitted_preprocessing(name):
+    """Two clusters split along a feature of scale 0.1, noise on a feature of
+    scale 100: whatever scaling fit applied, predict must apply it too, so that
+    predict(X_train) reproduces labels_."""
+    est = make(name, n_clusters=2, random_state=0)
+    if not hasattr(est, "predict"):
+        pytest.skip(f"{name} is transductive (no predict)")
+    rng = np.random.RandomState(0)
+    side = np.repeat([-1.0, 1.0], 60)
+    X = np.column_stack([0.1 * side + 0.01 * rng.randn(120), 100.0 * rng.randn(120)])
+    est.fit(X)
+    agreement = clustering_accuracy(est.labels_, est.predict(X))
+    assert agreement >= 0.95, f"{name}: predict(X_train) agrees with labels_ on {agreement:.2f}"
