@@ -58,7 +58,8 @@ def test_reproducible_with_random_state(name):
     a = make(name, n_clusters=3, random_state=0).fit(X)
     b = make(name, n_clusters=3, random_state=0).fit(X)
     np.testing.assert_array_equal(a.labels_, b.labels_)
-    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    if hasattr(a, "predict"):  # not the transductive ones
+        np.testing.assert_array_equal(a.predict(X), b.predict(X))
 
 
 @pytest.mark.parametrize("name", ESTIMATORS)
@@ -75,8 +76,9 @@ def test_fitted_state_is_gpu_portable(name):
             state = net.__getstate__()
             assert _torch_objects(state) == [], f"{name}.{key} pickles tensors as-is"
     again = pickle.loads(pickle.dumps(est))
-    np.testing.assert_array_equal(again.predict(X), est.predict(X))
     np.testing.assert_array_equal(again.labels_, est.labels_)
+    if hasattr(est, "predict"):
+        np.testing.assert_array_equal(again.predict(X), est.predict(X))
 
 
 @pytest.mark.parametrize("name", ESTIMATORS)
