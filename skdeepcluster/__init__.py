@@ -7,6 +7,7 @@ from .dsc import DSC  # noqa: E402
 # estimators are added below as they land
 from .ncd import NCDKMeans, NCDSpectralClustering, PBN  # noqa: E402
 from ._sdp import ILASDP, SDPKMeans  # noqa: E402
+from .sp2ot import SP2OT  # noqa: E402
 
 __all__ = [
     "NCDKMeans",
@@ -16,6 +17,7 @@ __all__ = [
     "DSC",
     "ILASDP",
     "SDPKMeans",
+    "SP2OT",
 
     "__version__",
 ]

@@ -21,6 +21,7 @@ EPOCHS = {
     "NCDSpectralClustering": dict(),
     "SDPKMeans": dict(),
     "ILASDP": dict(),
+    "SP2OT": dict(warmup_epochs=2, max_epochs=3),
 }
 
 

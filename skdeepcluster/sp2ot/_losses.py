@@ -1,0 +1,137 @@
+"""SP2OT's losses, as criterion modules of its skorch nets.
+
+Each criterion is called as ``criterion(y_pred, y_true)`` with the network's
+output ``(logits, z)`` for the ``2B`` rows of two views of a batch (first views
+first) and ``y_true`` the batch's row indices.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._transport import partial_ot_pseudo_labels, semantic_cost
+
+__all__ = ["ContrastiveLoss", "PseudoLabelLoss", "nt_xent", "pseudo_labels"]
+
+
+def nt_xent(z, temperature):
+    """SimCLR's normalised-temperature cross-entropy of two views.
+
+    ``z`` holds the unit-norm projections of the first views, then of the
+    second views; each row's positive is its other view, the other ``2B - 2``
+    rows are its negatives.
+    """
+    B = len(z) // 2
+    sim = z @ z.T / temperature
+    sim = sim.masked_fill(torch.eye(2 * B, dtype=torch.bool, device=z.device), -1e9)
+    target = torch.cat([torch.arange(B, 2 * B), torch.arange(0, B)]).to(z.device)
+    return F.cross_entropy(sim, target)
+
+
+@torch.no_grad()
+def pseudo_labels(log_proba, feats, *, rho, epsilon, lam, semantic_weight, n_neighbors,
+                  semantic_iter, max_iter, tol):
+    """Transport plan of the rows of ``log_proba`` (P2OT, plus SP2OT's
+    majorisation-minimisation rounds when ``semantic_weight > 0``)."""
+    kw = dict(epsilon=epsilon, lam=lam, max_iter=max_iter, tol=tol)
+    Q = partial_ot_pseudo_labels(log_proba, rho, **kw)
+    N = len(log_proba)
+    k = min(int(n_neighbors), N - 1)
+    if semantic_weight > 0 and k >= 1 and semantic_iter > 0:
+        sim = feats @ feats.T
+        sim.fill_diagonal_(-math.inf)
+        neighbors = sim.topk(k, dim=1).indices
+        for _ in range(int(semantic_iter)):
+            Q = partial_ot_pseudo_labels(
+                semantic_cost(log_proba, Q, neighbors, semantic_weight), rho, **kw)
+    return Q
+
+
+class ContrastiveLoss(nn.Module):
+    """Warm-up: NT-Xent between the two views' projections; ``y`` unused.
+
+    Parameters
+    ----------
+    temperature : float
+    """
+
+    def __init__(self, temperature=0.2):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, y_pred, y_true=None):
+        return nt_xent(y_pred[1], self.temperature)
+
+
+class PseudoLabelLoss(nn.Module):
+    """Swapped prediction of optimal-transport pseudo-labels, plus NT-Xent.
+
+    For each view, the pseudo-labels of the batch are the batch's rows of the
+    transport plan of ``[batch; memory]`` (the memory holds recent predictions
+    and projections of other rows, owned by the
+    :class:`~skdeepcluster.sp2ot._callbacks.TransportSchedule` callback, which
+    also sets ``rho``). The loss is the cross-entropy between one view's
+    pseudo-labels ``N Q_i`` (the normalised label scaled by the mass row
+    ``i`` received) and the other view's prediction, averaged over the batch
+    and both directions, plus ``contrastive_weight`` times NT-Xent.
+
+    Parameters
+    ----------
+    epsilon, lam : float
+        Entropic regularisation and cluster-size KL weight of the transport
+        (``lam=inf``: exact cluster sizes).
+    semantic_weight : float
+        SP2OT's semantic regulariser (0: plain P2OT).
+    n_neighbors, semantic_iter : int
+        Neighbours per row of the regulariser's graph; MM rounds.
+    max_iter, tol : int, float
+        Scaling iterations and tolerance of each transport solve.
+    contrastive_weight, contrastive_temperature : float
+        Weight and temperature of the NT-Xent term.
+    """
+
+    def __init__(self, epsilon=0.5, lam=1.0, semantic_weight=0.0, n_neighbors=20,
+                 semantic_iter=2, max_iter=50, tol=1e-4, contrastive_weight=1.0,
+                 contrastive_temperature=0.2):
+        super().__init__()
+        self.epsilon = epsilon
+        self.lam = lam
+        self.semantic_weight = semantic_weight
+        self.n_neighbors = n_neighbors
+        self.semantic_iter = semantic_iter
+        self.max_iter = max_iter
+        self.tol = tol
+        self.contrastive_weight = contrastive_weight
+        self.contrastive_temperature = contrastive_temperature
+        self.rho = 1.0
+        self.memory = None  # set by the TransportSchedule callback during training
+
+    def codes(self, log_proba, z, idx):
+        """Pseudo-labels ``N Q`` of a batch (rows of ``[batch; memory]``)."""
+        B = len(log_proba)
+        if self.memory is not None:
+            mem_lp, mem_z = self.memory.rows(idx)
+            log_proba = torch.cat([log_proba, mem_lp.to(log_proba.dtype)])
+            z = torch.cat([z, mem_z.to(z.dtype)])
+        Q = pseudo_labels(
+            log_proba, z, rho=self.rho, epsilon=self.epsilon, lam=self.lam,
+            semantic_weight=self.semantic_weight, n_neighbors=self.n_neighbors,
+            semantic_iter=self.semantic_iter, max_iter=self.max_iter, tol=self.tol)
+        return Q[:B] * len(Q)
+
+    def forward(self, y_pred, y_true):
+        logits, z = y_pred
+        B = len(y_true)
+        if len(logits) != 2 * B:  # evaluation (one view): no loss
+            return logits.sum() * 0.0
+        log_p = F.log_softmax(logits, dim=1)
+        views = (slice(0, B), slice(B, 2 * B))
+        loss = 0.0
+        for v, other in ((0, 1), (1, 0)):
+            q = self.codes(log_p[views[v]].detach(), z[views[v]].detach(), y_true)
+            loss = loss - (q * log_p[views[other]]).sum(1).mean() / 2
+        if self.contrastive_weight > 0:
+            loss = loss + self.contrastive_weight * nt_xent(z, self.contrastive_temperature)
+        return loss
