@@ -179,7 +179,7 @@ def test_bad_params(blobs):
     with pytest.raises(ValueError, match="w must be"):
         PBN(w=2.0).fit(X, y)
     with pytest.raises(ValueError, match="k_range"):
-        NCDKMeans(k_range=(1, 5)).fit(X, y)
+        NCDKMeans(k_range=(0, 5)).fit(X, y)
 
 
 def test_spectral_memory_guard():

@@ -9,11 +9,14 @@ dtype=object)``) or the string ``"-1"`` (what ``np.array(["a", "b", -1])`` turns
 ``-1`` into). ``y=None`` means every row is unlabelled: plain clustering.
 """
 
+import itertools
+import math
 import numbers
 import warnings
 
 import numpy as np
 import torch
+from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import silhouette_score
 from sklearn.utils import check_random_state
 
@@ -126,16 +129,22 @@ def check_ncd_labels(y, n_samples, require_unlabeled=True):
 
 def check_ncd_n_clusters(n_clusters, n_unlabeled, k_range):
     """Validate ``n_clusters`` (int or "auto") and ``k_range`` against the unlabelled rows."""
-    k = check_n_clusters(n_clusters, n_unlabeled, name="n_clusters", allow_auto=True)
+    k = check_n_clusters(n_clusters, max(n_unlabeled, 1) if isinstance(
+        n_clusters, str) else np.inf, name="n_clusters", allow_auto=True)
+    if k != "auto" and k > n_unlabeled:
+        raise ValueError(
+            f"n_clusters={k} but there are only {n_unlabeled} unlabelled rows (y == -1) "
+            "to cluster: fewer samples than clusters. Lower n_clusters or pass more "
+            "unlabelled rows.")
     if k == "auto":
         try:
             lo, hi = (int(v) for v in k_range)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"k_range must be a pair (k_min, k_max), got {k_range!r}."
                              ) from exc
-        if lo < 2 or hi < lo:
+        if lo < 1 or hi < lo:
             raise ValueError(
-                f"k_range must satisfy 2 <= k_min <= k_max, got {k_range!r}.")
+                f"k_range must satisfy 1 <= k_min <= k_max, got {k_range!r}.")
         if n_unlabeled < 3:
             raise ValueError(
                 f"n_clusters='auto' needs at least 3 unlabelled rows, got {n_unlabeled}; "
@@ -143,10 +152,13 @@ def check_ncd_n_clusters(n_clusters, n_unlabeled, k_range):
     return k
 
 
-def candidate_ks(k_range, n_unlabeled):
+def candidate_ks(k_range, n_unlabeled, k_min=1):
+    """The candidate numbers of clusters: ``k_range`` clipped to ``[k_min, n - 1]``."""
     lo, hi = (int(v) for v in k_range)
+    lo = max(lo, k_min)
     hi = min(hi, n_unlabeled - 1)
-    return list(range(lo, max(lo, hi) + 1)) if lo <= hi else [min(lo, n_unlabeled - 1)]
+    return list(range(lo, max(lo, hi) + 1)) if lo <= hi else [max(k_min, min(
+        lo, n_unlabeled - 1))]
 
 
 def silhouette(Z, labels, random_state=0, sample_size=2000):
@@ -160,7 +172,7 @@ def silhouette(Z, labels, random_state=0, sample_size=2000):
 
 
 def estimate_k(ks, cluster_fn, random_state=0):
-    """Pick k by the mean silhouette.
+    """Pick k by the mean silhouette (used when there is no known class).
 
     ``cluster_fn(k)`` returns ``(Z, labels)``: the space in which the silhouette
     is computed and the clustering of its rows. Returns ``(k_best, scores)``.
@@ -171,6 +183,156 @@ def estimate_k(ks, cluster_fn, random_state=0):
         scores[k] = silhouette(Z, labels, random_state=random_state)
     best = max(scores, key=lambda k: (scores[k], -k))
     return best, scores
+
+
+#: Splits and fraction of the known classes hidden per split when estimating k.
+K_SPLITS = 6
+K_HIDDEN_FRAC = 0.4
+#: Rows of each pool clustered when estimating k (a random subsample above).
+K_MAX_ROWS = 3000
+#: k-means restarts, iterations and tolerance per candidate k when estimating k.
+K_N_INIT = 3
+K_MAX_ITER = 300
+K_TOL = 1e-4
+
+
+def choose_n_clusters(k_range, codes, n_known, prepare_pool, silhouette_run,
+                      random_state):
+    """``n_clusters="auto"``: hide known classes when there are any (see
+    :func:`estimate_k_by_hiding`), the silhouette otherwise.
+
+    ``prepare_pool`` is that of :func:`estimate_k_by_hiding`;
+    ``silhouette_run(k)`` returns ``(Z, labels)`` for the silhouette fallback.
+    Returns ``(k, scores)``.
+    """
+    n_u = int((codes < 0).sum())
+    if n_known == 0:
+        return estimate_k(candidate_ks(k_range, n_u, k_min=2), silhouette_run)
+    k, ratios = estimate_k_by_hiding(
+        codes, n_known, candidate_ks(k_range, n_u), prepare_pool, n_splits=K_SPLITS,
+        hidden_frac=K_HIDDEN_FRAC, max_rows=K_MAX_ROWS, random_state=random_state)
+    ties = [kk for kk in tied_candidates(ratios) if kk >= 2]
+    if len(ties) > 1:
+        # the hidden classes cannot tell these apart (they stay whole clusters
+        # for all of them): the novel rows' own silhouette decides
+        k, _ = estimate_k(ties, silhouette_run)
+    return k, ratios
+
+
+def tied_candidates(ratios):
+    """The candidates whose (monotone-smoothed) ratio is closest to 1."""
+    tried = [k for k, v in ratios.items() if v == v]
+    if not tried:
+        return []
+    h = np.asarray([ratios[k] for k in tried])
+    smooth = IsotonicRegression().fit_transform(np.arange(len(h)), h)
+    dist = np.abs(smooth - 1.0)
+    return [tried[i] for i in np.flatnonzero(dist <= dist.min() + 1e-9)]
+
+
+def hidden_class_splits(n_known, n_splits, hidden_frac, rng):
+    """``n_splits`` combinations of ``round(hidden_frac * n_known)`` known classes
+    (at least 1, all of them when there is a single one), distinct while there
+    are enough combinations, then repeated (with new clustering seeds)."""
+    r = int(min(n_known, max(1, round(hidden_frac * n_known))))
+    total = math.comb(n_known, r)
+    if total <= 10_000:
+        allc = list(itertools.combinations(range(n_known), r))
+        order = rng.permutation(total)
+        out = [np.array(allc[i]) for i in order[:n_splits]]
+    else:
+        seen, out = set(), []
+        while len(out) < n_splits:
+            c = tuple(sorted(rng.choice(n_known, r, replace=False).tolist()))
+            if c not in seen:
+                seen.add(c)
+                out.append(np.array(c))
+    while len(out) < n_splits:
+        out.append(out[len(out) % total])
+    return out
+
+
+def estimate_k_by_hiding(codes, n_known, ks, prepare_pool, *, n_splits=6,
+                         hidden_frac=0.4, max_rows=3000, stop_ratio=1.5,
+                         random_state=None):
+    """Estimate the number of novel classes from how the known classes cluster.
+
+    Each split hides ``r`` known classes: their rows join the unlabelled rows
+    in one pool, which is clustered into ``m = r + k`` clusters for every
+    candidate ``k``. The hidden classes occupy
+    ``h(m) = sum_c (hidden rows in c) / (rows in c)`` clusters: fewer than
+    ``r`` while they are merged with each other or with novel rows, more than
+    ``r`` once they are split. The estimate is the ``k`` at which the hidden
+    classes occupy as many clusters as there are of them (``h(r + k) = r``,
+    on ``h`` averaged over the splits and made non-decreasing in ``k``; the
+    middle of a tie): the number of clusters at which the clustering recovers
+    classes like the known ones, applied to the novel rows. Candidates are
+    tried in increasing order and the search stops once ``h / r`` has exceeded
+    ``stop_ratio`` for two candidates in a row.
+
+    Parameters
+    ----------
+    codes : ndarray of int, shape (n_samples,)
+        Known-class code of each row, -1 for unlabelled rows.
+    n_known : int
+    ks : list of int
+        Candidate numbers of novel clusters, increasing.
+    prepare_pool : callable
+        ``prepare_pool(pool, rest, max_m, seed)`` returns a function ``m ->
+        labels`` clustering the rows ``pool`` (indices into the data) into ``m``
+        clusters (``m <= max_m``), knowing that the known classes ``rest`` stay
+        labelled.
+    n_splits, hidden_frac, max_rows : int, float, int
+        Splits, fraction of the known classes hidden per split, rows per pool
+        (a random subsample above it).
+    stop_ratio : float
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    k : int
+    ratios : dict
+        ``{k: h(r + k) / r}`` averaged over the splits (1 at the estimate; NaN
+        for candidates not tried).
+    """
+    rng = check_random_state(random_state)
+    splits = hidden_class_splits(n_known, n_splits, hidden_frac, rng)
+    r = len(splits[0])
+    unlabeled = np.flatnonzero(codes < 0)
+    pools = []
+    for hidden in splits:
+        pool = np.sort(np.concatenate([unlabeled, np.flatnonzero(np.isin(codes, hidden))]))
+        if len(pool) > max_rows:
+            pool = np.sort(rng.choice(pool, max_rows, replace=False))
+        is_hidden = np.isin(codes[pool], hidden)
+        rest = np.setdiff1d(np.arange(n_known), hidden)
+        max_m = min(r + max(ks), len(pool) - 1)
+        seed = int(rng.randint(2**31 - 1))
+        cluster = prepare_pool(pool, rest, max_m, seed) if max_m >= r + ks[0] else None
+        pools.append((pool, is_hidden, cluster))
+    ratios = {kk: float("nan") for kk in ks}
+    tried, h, above = [], [], 0
+    for k in ks:
+        counts = []
+        for pool, is_hidden, cluster in pools:
+            if cluster is None or r + k >= len(pool):
+                continue
+            labels = np.asarray(cluster(r + k))
+            n = np.bincount(labels)
+            nh = np.bincount(labels[is_hidden], minlength=len(n))
+            counts.append(float((nh[n > 0] / n[n > 0]).sum()))
+        if not counts:
+            break
+        tried.append(k)
+        h.append(np.mean(counts) / r)
+        ratios[k] = h[-1]
+        above = above + 1 if h[-1] > stop_ratio else 0
+        if above >= 2:
+            break
+    if not tried:  # pools too small for any candidate
+        return ks[0], ratios
+    ties = tied_candidates(ratios)
+    return int(ties[len(ties) // 2]), ratios
 
 
 # --------------------------------------------------------------------------- #

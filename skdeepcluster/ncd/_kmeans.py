@@ -9,12 +9,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import resolve_device
 from ._base import (
+    K_MAX_ITER,
+    K_N_INIT,
+    K_TOL,
     NCDMixin,
-    candidate_ks,
     check_ncd_labels,
     check_ncd_n_clusters,
+    choose_n_clusters,
     class_means,
-    estimate_k,
     ncd_kmeans,
     nearest_center,
     silhouette,
@@ -48,8 +50,12 @@ class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
     Parameters
     ----------
     n_clusters : int or "auto", default="auto"
-        Number of novel clusters. ``"auto"`` picks it by the mean silhouette of
-        the unlabelled rows in the input space over ``k_range``.
+        Number of novel clusters. ``"auto"`` estimates it from the known
+        classes: some are hidden among the unlabelled rows and k is the number
+        of clusters at which the hidden classes are recovered as that many
+        clusters by NCD k-means (see the user guide, "Choosing the number of
+        novel classes"). Without known classes (``y=None``) the mean silhouette
+        is used instead.
     n_init : int, default=10
         Restarts; the run of smallest (unsquared) inertia is kept.
     max_iter : int, default=300
@@ -59,8 +65,9 @@ class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
     seeding : {"distance", "squared"}, default="distance"
         Draw probabilities proportional to the distance (the reference code) or
         to the squared distance (k-means++, the paper's text).
-    k_range : tuple of int, default=(2, 30)
-        Candidate numbers of clusters for ``n_clusters="auto"``.
+    k_range : tuple of int, default=(1, 30)
+        Candidate numbers of novel clusters for ``n_clusters="auto"`` (from 2
+        without known classes).
     device : str, default="cpu"
         Where the distance computations and Lloyd updates run (float64 torch):
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``. The random draws of the
@@ -86,7 +93,10 @@ class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
     n_clusters_ : int
         Number of novel clusters (estimated when ``n_clusters="auto"``).
     k_scores_ : dict or None
-        Silhouette per candidate k when ``n_clusters="auto"``.
+        With ``n_clusters="auto"`` and known classes: for each candidate k, the
+        number of clusters the hidden known classes occupied per hidden class
+        (averaged over the splits; k is where it reaches 1). Without known
+        classes: the silhouette per candidate k. None otherwise.
     inertia_ : float
         Sum of (unsquared) distances of the unlabelled rows to their centre.
     n_iter_ : int
@@ -118,7 +128,7 @@ class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
     """
 
     def __init__(self, n_clusters="auto", *, n_init=10, max_iter=300, tol=1e-4,
-                 seeding="distance", k_range=(2, 30), device="cpu",
+                 seeding="distance", k_range=(1, 30), device="cpu",
                  random_state=None):
         self.n_clusters = n_clusters
         self.n_init = n_init
@@ -158,7 +168,16 @@ class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
             def run(kk):
                 return Xu, ncd_kmeans(Xu, kk, kc, random_state=seed, **params)[0]
 
-            k, self.k_scores_ = estimate_k(candidate_ks(self.k_range, len(Xu)), run)
+            def prepare_pool(pool, rest, max_m, pool_seed):
+                anchors = kc[rest] if len(rest) else None
+                est_params = dict(params, n_init=min(self.n_init, K_N_INIT),
+                                  max_iter=min(self.max_iter, K_MAX_ITER),
+                                  tol=max(self.tol, K_TOL))
+                return lambda m: ncd_kmeans(X[pool], m, anchors, random_state=pool_seed,
+                                            **est_params)[0]
+
+            k, self.k_scores_ = choose_n_clusters(self.k_range, codes, len(classes),
+                                                  prepare_pool, run, seed)
         labels, centers, inertia, n_iter = ncd_kmeans(Xu, k, kc, random_state=rng,
                                                       **params)
         self.n_clusters_ = int(k)

@@ -3,6 +3,7 @@
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from scipy.linalg import eigh
 from scipy.sparse.csgraph import minimum_spanning_tree
@@ -11,14 +12,18 @@ from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_memory, resolve_device
+from ..utils import check_memory, knn_indices, resolve_device
+from ..utils._graph import _graph_embedding, _normalised_adjacency
 from ._base import (
+    K_MAX_ITER,
+    K_N_INIT,
+    K_TOL,
     NCDMixin,
     candidate_ks,
     check_ncd_labels,
     check_ncd_n_clusters,
+    choose_n_clusters,
     class_means,
-    estimate_k,
     ncd_kmeans,
     silhouette,
 )
@@ -27,6 +32,10 @@ __all__ = ["NCDSpectralClustering", "spectral_embedding_mst"]
 
 #: Dense n x n matrices above this many bytes raise a clear error.
 MAX_DENSE_BYTES = 4 * 2**30
+#: ``approximation="auto"`` uses the exact dense embedding up to this many rows
+#: and the Nystrom approximation above (the dense eigendecomposition of 5,000
+#: rows takes about a minute on one CPU core, and grows as n^3).
+DENSE_MAX_ROWS = 5000
 
 
 def spectral_embedding_mst(X, n_components, min_dist=0.6, device="cpu"):
@@ -82,6 +91,98 @@ def _embedding_torch(D2, sigma, top, device):
     return vecs[:, 1 : top + 1].cpu().numpy()
 
 
+def _knn_sq_distances(X, n_neighbors, device):
+    """Symmetric sparse matrix of the squared distances along k-NN edges (zero
+    distances kept as the smallest positive float, so duplicates stay linked)."""
+    n = len(X)
+    k = int(min(n_neighbors, n - 1))
+    idx = knn_indices(X, k, device=device)
+    rows = np.repeat(np.arange(n), k)
+    cols = idx.ravel()
+    d2 = ((X[rows] - X[cols]) ** 2).sum(1)
+    d2 = np.maximum(d2, np.finfo(np.float64).tiny)
+    G = sp.csr_matrix((d2, (rows, cols)), shape=(n, n))
+    return G.maximum(G.T).tocsr()
+
+
+def _sigma(m, min_dist):
+    return float(np.sqrt(-m / np.log(min_dist))) if m > 0 else 1.0
+
+
+def _sigma_from_knn(G, min_dist):
+    """Kernel width from the largest edge of the minimum spanning tree (forest) of
+    the k-NN graph, the sparse stand-in for the MST of all pairs."""
+    mst = minimum_spanning_tree(G)
+    m = float(mst.max()) if mst.nnz else 0.0
+    return _sigma(m if m > np.finfo(np.float64).tiny * 2 else 0.0, min_dist)
+
+
+def spectral_embedding_nystrom(X, n_components, min_dist=0.6, *, n_landmarks=1000,
+                               n_neighbors=15, random_state=None, device="cpu"):
+    """Nystrom approximation of :func:`spectral_embedding_mst` for large inputs.
+
+    The kernel width comes from the minimum spanning tree of the k-NN graph
+    (``n_neighbors``). The Gaussian affinity is approximated from its columns at
+    ``n_landmarks`` random rows, ``A ~ C W^+ C^T`` (Fowlkes et al., 2004),
+    degrees included; the leading eigenvectors of the normalised affinity
+    ``D^-1/2 A D^-1/2`` come from an ``n x n_landmarks`` factor, and a
+    Rayleigh-Ritz step on the leading ones removes the self-affinities (the
+    exact embedding zeroes the diagonal). Memory and time O(n * n_landmarks).
+    Returns the embedding (eigenvectors 1..n_components, the first skipped) and
+    ``sigma``.
+    """
+    n = len(X)
+    rng = check_random_state(random_state)
+    G = _knn_sq_distances(X, n_neighbors, device)
+    sigma = _sigma_from_knn(G, min_dist)
+    n_land = int(min(n_landmarks, n))
+    check_memory(3 * 8 * n * n_land, MAX_DENSE_BYTES,
+                 f"The Nystrom embedding of {n} rows with {n_land} landmarks",
+                 "Lower n_landmarks or subsample the rows.")
+    land = np.sort(rng.choice(n, n_land, replace=False))
+    C = euclidean_distances(X, X[land], squared=True)
+    C *= -1.0 / (2.0 * sigma**2)
+    np.exp(C, out=C)
+    w, U = eigh(C[land])
+    keep = w > w.max() * 1e-10
+    w, U = w[keep], U[:, keep]
+    # degrees of C W^+ C^T, less the self-affinity exp(0) = 1 of each row
+    deg = C @ (U @ ((U.T @ C.sum(0)) / w)) - 1.0
+    deg = np.maximum(deg, np.finfo(np.float64).tiny)
+    Q = (C / np.sqrt(deg)[:, None]) @ (U / np.sqrt(w))
+    del C
+    s2, V = eigh(Q.T @ Q)
+    order = np.argsort(-s2)
+    order = order[s2[order] > s2[order[0]] * 1e-12][: 2 * (n_components + 1) + 20]
+    Up = (Q @ V[:, order]) / np.sqrt(s2[order])
+    T = np.diag(s2[order]) - Up.T @ (Up / deg[:, None])
+    t, R = eigh(T)
+    top = np.argsort(-t)[: n_components + 1]
+    return (Up @ R[:, top])[:, 1:], sigma
+
+
+def spectral_embedding_knn(X, n_components, min_dist=0.6, *, n_neighbors=15,
+                           random_state=None, device="cpu"):
+    """The Gaussian affinity of :func:`spectral_embedding_mst` kept on the k-NN
+    edges only (sparse), its leading eigenvectors by LOBPCG on ``device``
+    (:func:`skdeepcluster.utils._graph._graph_embedding`). Memory
+    O(n * n_neighbors). Returns the embedding and ``sigma``."""
+    n = len(X)
+    G = _knn_sq_distances(X, n_neighbors, device)
+    sigma = _sigma_from_knn(G, min_dist)
+    A = G.copy()
+    A.data = np.exp(-A.data / (2.0 * sigma**2))
+    top = int(min(n_components + 1, n - 1))
+    seed = int(check_random_state(random_state).randint(2**31 - 1))
+    emb = _graph_embedding(A, top, torch.device(device), seed)
+    M, deg, _ = _normalised_adjacency(A)
+    V = emb * np.sqrt(np.maximum(deg, 1e-12))[:, None]
+    V /= np.maximum(np.linalg.norm(V, axis=0, keepdims=True), 1e-300)
+    lam = np.einsum("ij,ij->j", V, M.tocsr() @ V)
+    order = np.argsort(-lam)
+    return V[:, order][:, 1:top], sigma
+
+
 class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
     """Spectral clustering for novel class discovery (transductive).
 
@@ -100,8 +201,12 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
     Parameters
     ----------
     n_clusters : int or "auto", default="auto"
-        Number of novel clusters; ``"auto"``: mean silhouette of the unlabelled
-        rows in the embedding over ``k_range``.
+        Number of novel clusters. ``"auto"`` estimates it from the known
+        classes: some are hidden among the unlabelled rows and k is the number
+        of clusters at which the hidden classes are recovered as that many
+        clusters, in this estimator's embedding with NCD k-means (see the user
+        guide, "Choosing the number of novel classes"). Without known classes
+        (``y=None``) the mean silhouette is used instead.
     n_components : int or None, default=None
         Eigenvectors kept (after the trivial first one). None: ``k + n_known``
         (so each candidate k of ``"auto"`` has its own embedding).
@@ -112,11 +217,28 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
     max_iter : int, default=1000
     tol : float, default=1e-10
     seeding : {"distance", "squared"}, default="distance"
-    k_range : tuple of int, default=(2, 30)
+    k_range : tuple of int, default=(1, 30)
+        Candidate numbers of novel clusters for ``n_clusters="auto"`` (from 2
+        without known classes).
+    approximation : {"auto", "exact", "nystrom", "knn"}, default="auto"
+        How the embedding is computed. ``"exact"``: the dense affinity and its
+        eigendecomposition, O(n^2) memory and O(n^3) time. ``"nystrom"``: the
+        same affinity approximated from ``n_landmarks`` random columns, O(n *
+        n_landmarks). ``"knn"``: the affinity kept on the ``n_neighbors``
+        nearest-neighbour edges only (sparse graph, LOBPCG eigensolver; it lost
+        accuracy against the exact embedding on Letter, see the user guide).
+        ``"auto"``: exact up to 5,000 rows, Nystrom above.
+    n_landmarks : int, default=1000
+        Landmark rows of the Nystrom approximation.
+    n_neighbors : int, default=15
+        Neighbours per row of the k-NN graph that gives the kernel width (its
+        minimum spanning tree) for ``"nystrom"`` and ``"knn"``, and the graph of
+        ``"knn"``.
     device : str, default="cpu"
-        Where the Laplacian eigendecomposition and the k-means run: on the CPU
-        with LAPACK's subset eigensolver, elsewhere (``"cuda"``, ``"auto"``) with
-        torch's dense ``eigh`` on the device.
+        Where the exact eigendecomposition and the k-means run: on the CPU with
+        LAPACK's subset eigensolver, elsewhere (``"cuda"``, ``"auto"``) with
+        torch's dense ``eigh`` on the device. The Nystrom factorisation runs on
+        the CPU.
     random_state : int, RandomState instance or None, default=None
 
     Attributes
@@ -133,16 +255,24 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
     n_components_ : int
     sigma_ : float
         Kernel width.
+    approximation_ : str
+        The embedding actually computed ("exact", "nystrom" or "knn").
     n_clusters_ : int
     k_scores_ : dict or None
+        With ``n_clusters="auto"`` and known classes: for each candidate k, the
+        number of clusters the hidden known classes occupied per hidden class
+        (averaged over the splits; k is where it reaches 1). Without known
+        classes: the silhouette per candidate k. None otherwise.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when X has string feature names.
 
     Notes
     -----
-    Memory O(n^2) and time O(n^3) (dense eigendecomposition): fine to about 10^4
-    rows; a clear ``ValueError`` is raised before allocating more than 4 GiB.
+    The exact embedding costs O(n^2) memory and O(n^3) time: about a minute for
+    5,000 rows on one CPU core; a clear ``ValueError`` is raised before
+    allocating more than 4 GiB. Above 5,000 rows the default switches to the
+    Nystrom approximation (20,000 rows: seconds for the embedding).
 
     Examples
     --------
@@ -158,7 +288,8 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
 
     def __init__(self, n_clusters="auto", *, n_components=None, min_dist=0.6,
                  n_init=10, max_iter=1000, tol=1e-10, seeding="distance",
-                 k_range=(2, 30), device="cpu", random_state=None):
+                 k_range=(1, 30), approximation="auto", n_landmarks=1000,
+                 n_neighbors=15, device="cpu", random_state=None):
         self.n_clusters = n_clusters
         self.n_components = n_components
         self.min_dist = min_dist
@@ -167,8 +298,47 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
         self.tol = tol
         self.seeding = seeding
         self.k_range = k_range
+        self.approximation = approximation
+        self.n_landmarks = n_landmarks
+        self.n_neighbors = n_neighbors
         self.device = device
         self.random_state = random_state
+
+    def _check_params(self):
+        if not (isinstance(self.min_dist, numbers.Real) and 0 < self.min_dist < 1):
+            raise ValueError(f"min_dist must be in (0, 1), got {self.min_dist!r}.")
+        if self.n_components is not None and (
+                not isinstance(self.n_components, numbers.Integral)
+                or self.n_components < 1):
+            raise ValueError("n_components must be a positive integer or None, got "
+                             f"{self.n_components!r}.")
+        if self.seeding not in ("distance", "squared"):
+            raise ValueError(
+                f"seeding must be 'distance' or 'squared', got {self.seeding!r}.")
+        if self.approximation not in ("auto", "exact", "nystrom", "knn"):
+            raise ValueError("approximation must be 'auto', 'exact', 'nystrom' or "
+                             f"'knn', got {self.approximation!r}.")
+        for name in ("n_init", "max_iter", "n_landmarks", "n_neighbors"):
+            v = getattr(self, name)
+            if isinstance(v, (bool, np.bool_)) or not isinstance(
+                    v, numbers.Integral) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
+
+    def _embed(self, X, n_components, device, rng):
+        approx = self.approximation
+        if approx == "auto":
+            approx = "exact" if len(X) <= DENSE_MAX_ROWS else "nystrom"
+        self.approximation_ = approx
+        if approx == "exact":
+            return spectral_embedding_mst(X, n_components, self.min_dist, device=device)
+        seed = int(rng.randint(2**31 - 1))
+        if approx == "nystrom":
+            return spectral_embedding_nystrom(
+                X, n_components, self.min_dist, n_landmarks=self.n_landmarks,
+                n_neighbors=self.n_neighbors, random_state=seed, device=device)
+        return spectral_embedding_knn(X, n_components, self.min_dist,
+                                      n_neighbors=self.n_neighbors,
+                                      random_state=seed, device=device)
 
     def fit(self, X, y=None):
         """Embed all rows jointly and cluster the unlabelled ones.
@@ -185,40 +355,33 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
         """
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         known, codes, classes = check_ncd_labels(y, len(X))
-        if not (isinstance(self.min_dist, numbers.Real) and 0 < self.min_dist < 1):
-            raise ValueError(f"min_dist must be in (0, 1), got {self.min_dist!r}.")
-        if self.n_components is not None and (
-                not isinstance(self.n_components, numbers.Integral)
-                or self.n_components < 1):
-            raise ValueError("n_components must be a positive integer or None, got "
-                             f"{self.n_components!r}.")
-        if self.seeding not in ("distance", "squared"):
-            raise ValueError(
-                f"seeding must be 'distance' or 'squared', got {self.seeding!r}.")
+        self._check_params()
         n_u = int((~known).sum())
         k = check_ncd_n_clusters(self.n_clusters, n_u, self.k_range)
         rng = check_random_state(self.random_state)
         n_known = len(classes)
-        ks = candidate_ks(self.k_range, n_u) if k == "auto" else [k]
+        if k == "auto":
+            ks = candidate_ks(self.k_range, n_u, k_min=1 if n_known else 2)
+        else:
+            ks = [k]
         if self.n_components is not None:
             n_comp_max = self.n_components
         else:
             n_comp_max = max(ks) + n_known
         device = resolve_device(self.device)
-        E_full, self.sigma_ = spectral_embedding_mst(X, n_comp_max, self.min_dist,
-                                                     device=device)
-        params = dict(n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
-                      seeding=self.seeding, device=device)
+        E_full, self.sigma_ = self._embed(X, n_comp_max, device, rng)
+        params = dict(max_iter=self.max_iter, tol=self.tol, seeding=self.seeding,
+                      device=device)
 
         def space(kk):
             nc = self.n_components if self.n_components is not None else kk + n_known
             return E_full[:, :nc]
 
-        def run(kk, random_state):
+        def run(kk, random_state, n_init=self.n_init):
             E = space(kk)
             kc = class_means(E, codes, n_known) if n_known else None
             return E, ncd_kmeans(E[~known], kk, kc, random_state=random_state,
-                                 **params)
+                                 n_init=n_init, **params)
 
         self.k_scores_ = None
         if k == "auto":
@@ -228,7 +391,22 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
                 E, res = run(kk, seed)
                 return E[~known], res[0]
 
-            k, self.k_scores_ = estimate_k(ks, score_run)
+            est_params = dict(params, n_init=min(self.n_init, K_N_INIT),
+                              max_iter=min(self.max_iter, K_MAX_ITER),
+                              tol=max(self.tol, K_TOL))
+
+            def prepare_pool(pool, rest, max_m, pool_seed):
+                r = n_known - len(rest)
+
+                def cluster(m):
+                    E = space(m - r)
+                    anchors = class_means(E, codes, n_known)[rest] if len(rest) else None
+                    return ncd_kmeans(E[pool], m, anchors, random_state=pool_seed,
+                                      **est_params)[0]
+                return cluster
+
+            k, self.k_scores_ = choose_n_clusters(self.k_range, codes, n_known,
+                                                  prepare_pool, score_run, seed)
         E, (labels, centers, _, n_iter) = run(k, rng)
         self.n_clusters_ = int(k)
         self.embedding_ = E
