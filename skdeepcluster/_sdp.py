@@ -72,11 +72,43 @@ def _check_float(name, value, low, strict=False):
 
 
 def _standardize(X):
-    mean = X.mean(axis=0)
-    scale = X.std(axis=0)
-    scale = np.where(scale > 1e-12 * max(1.0, float(np.abs(X).max(initial=0.0))),
-                     scale, 1.0)
-    return (X - mean) / scale, mean, scale
+    """z-score the columns; return ``(Xs, mean, scale, constant)``.
+
+    Computed on columns divided by their largest magnitude first, so features of
+    scale 1e-200 or 1e200 neither underflow to "constant" nor overflow. A column
+    whose spread is below 1e-12 of its magnitude is constant: scale 1 and an
+    exactly zero standardised column.
+    """
+    absmax = np.abs(X).max(axis=0)
+    safe = np.where(absmax > 0, absmax, 1.0)
+    Xn = X / safe
+    mean_n = Xn.mean(axis=0)
+    std_n = Xn.std(axis=0)
+    constant = std_n <= 1e-12
+    std_n = np.where(constant, 1.0, std_n)
+    Xs = (Xn - mean_n) / std_n
+    Xs[:, constant] = 0.0
+    return Xs, mean_n * safe, np.where(constant, 1.0, std_n * safe), constant
+
+
+def _apply_scaling(X, mean, scale):
+    return (X - mean) / scale
+
+
+def _n_distinct_rows(X):
+    return np.unique(X, axis=0).shape[0]
+
+
+def _warn_distinct(X, n_clusters):
+    """KMeans' warning when X has fewer distinct rows than clusters."""
+    if n_clusters < 2:
+        return
+    n_distinct = _n_distinct_rows(X)
+    if n_distinct < n_clusters:
+        warnings.warn(
+            f"X has only {n_distinct} distinct rows, fewer than n_clusters="
+            f"{n_clusters}: some clusters will hold copies of one point. Lower "
+            "n_clusters or remove duplicate rows.", ConvergenceWarning, stacklevel=3)
 
 
 def _choose_solver(solver, n, n_blocks, max_exact_samples):
@@ -121,6 +153,13 @@ def _fill_empty(labels, scores, n_clusters):
     return labels
 
 
+def _same_partition(a, b, n_clusters):
+    """Whether two labellings are the same partition (up to renaming clusters)."""
+    table = np.zeros((n_clusters, n_clusters), dtype=np.int64)
+    np.add.at(table, (a, b), 1)
+    return bool(((table > 0).sum(axis=0) <= 1).all() and ((table > 0).sum(axis=1) <= 1).all())
+
+
 def _label_factors(labels, n_clusters, n_blocks, rank, traces_one_block, dtype, device,
                    noise=0.0, generator=None):
     """Factor(s) of B(labels): (1, K_b, n, r). Peng-Wei: one block with K columns."""
@@ -151,6 +190,9 @@ def _stats_from_factors(U, Xt):
 
 
 def _stats_from_dense(B, Xt):
+    # ADMM meets the sign constraint only to its tolerance; a negative entry
+    # would make L(B) indefinite and the covariance update not PSD
+    B = B.clamp_min(0.0)
     w = B.sum(dim=2)
     XBX = Xt.T @ B @ Xt
     return w[None], XBX[None]
@@ -163,30 +205,72 @@ def _scatter(w, XBX, Xt):
     return 0.5 * (M + M.transpose(-1, -2))
 
 
+def _min_cluster_size(cov_type, p):
+    """Fewest points whose scatter can be non-singular under ``cov_type``."""
+    return {"full": p + 1, "diag": 2, "spherical": 2, "tied": 1}[cov_type]
+
+
+class _SingularCovariance(ValueError):
+    pass
+
+
 def _cov_update(M, nhat, reg, cov_type):
-    """Exact maximiser of the penalised objective in the covariances, (K, p, p)."""
+    """Exact maximiser of the penalised objective in the covariances.
+
+    Returns ``(cov, chol)``, each (K, p, p). ``M`` is PSD in exact arithmetic
+    (a Laplacian's quadratic form); rounding can leave it slightly indefinite,
+    in which case its negative eigenvalues are clipped. Raises
+    :class:`_SingularCovariance` when even then ``cov`` is not numerically
+    positive definite (``reg`` negligible against the data's scale).
+    """
     K, p, _ = M.shape
     eye = torch.eye(p, dtype=M.dtype, device=M.device)
-    if cov_type == "tied":
-        cov = (M.sum(dim=0) + reg * eye) / nhat.sum()
-        return cov.expand(K, p, p).clone()
-    cov = (M + reg * eye) / nhat[:, None, None]
-    if cov_type == "diag":
-        cov = torch.diag_embed(torch.diagonal(cov, dim1=1, dim2=2))
-    elif cov_type == "spherical":
-        var = torch.diagonal(cov, dim1=1, dim2=2).mean(dim=1)
-        cov = var[:, None, None] * eye
-    return cov
+
+    def build(M):
+        if cov_type == "tied":
+            cov = (M.sum(dim=0) + reg * eye) / nhat.sum()
+            return cov.expand(K, p, p).clone()
+        cov = (M + reg * eye) / nhat[:, None, None]
+        if cov_type == "diag":
+            cov = torch.diag_embed(torch.diagonal(cov, dim1=1, dim2=2))
+        elif cov_type == "spherical":
+            var = torch.diagonal(cov, dim1=1, dim2=2).mean(dim=1)
+            cov = var[:, None, None] * eye
+        return cov
+
+    def factor(cov):
+        # a pivot below 1e-13 of its diagonal entry (a scale-free test) means the
+        # factor is rounding noise, even when the factorisation "succeeds"
+        chol, info = torch.linalg.cholesky_ex(cov)
+        pivot = torch.diagonal(chol, dim1=1, dim2=2).pow(2) / torch.diagonal(
+            cov, dim1=1, dim2=2)
+        return chol, (info > 0) | ~(pivot.amin(dim=1) > 1e-13)
+
+    cov = build(M)
+    chol, failed = factor(cov)
+    if bool(failed.any()):
+        evals, evecs = torch.linalg.eigh(M)
+        M = (evecs * evals.clamp_min(0.0)[:, None, :]) @ evecs.transpose(1, 2)
+        cov = build(0.5 * (M + M.transpose(1, 2)))
+        chol, failed = factor(cov)
+        if bool(failed.any()):
+            k = int(torch.nonzero(failed)[0, 0])
+            raise _SingularCovariance(
+                f"The covariance of cluster {k} is numerically singular even with "
+                f"reg_covar={reg:g}: the cluster has (almost) no spread in some "
+                "direction. Increase reg_covar, keep standardize=True, lower "
+                "n_clusters or use covariance_type='diag' or 'spherical'.")
+    return cov, chol
 
 
-def _objective(M, nhat, cov, reg, cov_type):
+def _objective(M, nhat, chol, reg, cov_type):
     """Penalised objective sum_k [-tr(S_k^-1 M_k) - nhat_k log|S_k|] - reg * pen.
 
-    ``M`` (S, K, p, p), ``nhat`` (S, K); returns (S,) values and the unpenalised F.
+    ``M`` (S, K, p, p), ``nhat`` (S, K), ``chol`` the Cholesky factors of the
+    covariances (K, p, p); returns (S,) values and the unpenalised F.
     """
-    chol = torch.linalg.cholesky(cov)
-    eye = torch.eye(cov.shape[-1], dtype=cov.dtype, device=cov.device)
-    prec = torch.cholesky_solve(eye.expand_as(cov), chol)
+    eye = torch.eye(chol.shape[-1], dtype=chol.dtype, device=chol.device)
+    prec = torch.cholesky_solve(eye.expand_as(chol), chol)
     logdet = 2.0 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(dim=1)
     F = -(prec[None] * M).sum(dim=(2, 3)).sum(dim=1) - (nhat * logdet[None]).sum(dim=1)
     tr_prec = torch.diagonal(prec, dim1=1, dim2=2).sum(dim=1)
@@ -214,7 +298,10 @@ def _peng_wei(Xs, n_clusters, solver, rank, n_restarts, tol, max_iter, device, r
     if route == "exact":
         B, info = solve_exact(problem.dense(), problem.traces, tol=tol,
                               max_iter=max_iter, verbose=verbose)
-        Z = B[0]
+        if not info["converged"]:
+            _warn_solver("SDP k-means (exact ADMM)", max_iter, tol,
+                         max(info["primal_residual"], info["dual_residual"]))
+        Z = B[0].clamp_min(0.0)
         objective = float((Xt.T @ Z @ Xt).trace())
         evals, evecs = torch.linalg.eigh(0.5 * (Z + Z.T))
         emb = evecs[:, -K:] * evals[-K:].clamp_min(0.0).sqrt()
@@ -230,7 +317,10 @@ def _peng_wei(Xs, n_clusters, solver, rank, n_restarts, tol, max_iter, device, r
             starts.append(_random_factors(n_restarts, 1, n, r, torch.float64, device, gen))
         U, info = solve_lowrank(problem, torch.cat(starts), tol=tol, max_iter=max_iter,
                                 verbose=verbose)
-        best = _best_start(info)
+        best, ok = _best_start(info)
+        if not ok:
+            _warn_solver("SDP k-means (low-rank)", max_iter, tol,
+                         float(info["residual"].min()))
         Ub = U[best, 0]
         XtU = Xt.T @ Ub
         objective = float(XtU.pow(2).sum())
@@ -239,17 +329,35 @@ def _peng_wei(Xs, n_clusters, solver, rank, n_restarts, tol, max_iter, device, r
         n_steps = info["n_iter"]
     emb = emb.cpu().numpy()
     seed = int(rng.randint(0, 2**31 - 1))
-    labels = KMeans(K, n_init=10, random_state=seed).fit_predict(emb).astype(np.int64)
-    return labels, objective, n_steps
+    with warnings.catch_warnings():
+        # duplicate rows: the embedding has fewer distinct points than clusters;
+        # _warn_distinct has said so once, and _fill_empty repairs the labels
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        labels = KMeans(K, n_init=10, random_state=seed).fit_predict(emb)
+    return labels.astype(np.int64), objective, n_steps
+
+
+def _warn_solver(what, max_iter, tol, residual):
+    warnings.warn(
+        f"{what} did not reach the residual tolerance tol={tol:g} within "
+        f"{max_iter} solver steps (residual {residual:.2g}); the least infeasible "
+        "solution was used. Increase max_iter or tol.", ConvergenceWarning,
+        stacklevel=4)
 
 
 def _best_start(info):
-    """Largest objective among the starts whose constraint residual is small."""
-    res = info["residual"]
-    obj = info["objective"]
-    ok = res <= torch.clamp(10.0 * res.min(), min=1e-4)
-    masked = torch.where(ok, obj, torch.full_like(obj, -float("inf")))
-    return int(torch.argmax(masked))
+    """Index of the best start, and whether it converged.
+
+    Among the starts that reached the residual tolerance, the largest objective;
+    when none did, the least infeasible start (an infeasible point's objective
+    is not comparable: violating ``sum_k B_k 1 = 1`` can inflate it).
+    """
+    conv = info["converged"]
+    if bool(conv.any()):
+        obj = torch.where(conv, info["objective"],
+                          torch.full_like(info["objective"], -float("inf")))
+        return int(torch.argmax(obj)), True
+    return int(torch.argmin(info["residual"])), False
 
 
 # ----------------------------------------------------------------------------- estimators
@@ -269,7 +377,15 @@ class _SDPBase(ClusterMixin, BaseEstimator):
         _check_int("max_full_samples", self.max_full_samples, 2)
         _check_int("subsample_size", self.subsample_size, 2)
         device = resolve_device(self.device)
+        _warn_distinct(X, K)
         return X, n, K, device
+
+    def _standardized(self, X):
+        """X in the units the model was fitted in (the fitted z-scoring)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return _apply_scaling(np.asarray(X, dtype=np.float64), self.feature_mean_,
+                              self.feature_scale_)
 
 
 class SDPKMeans(_SDPBase):
@@ -302,8 +418,10 @@ class SDPKMeans(_SDPBase):
         at 5000 for the exact route).
     tol : float, default=1e-5
         Constraint residual at which the solver stops.
-    max_exact_samples : int, default=100
-        Largest n for which ``solver="auto"`` uses the exact route.
+    max_exact_samples : int, default=50
+        Largest n for which ``solver="auto"`` uses the exact route. The exact
+        ADMM needs 200-2,500 iterations of one O(n^3) ``eigh``; above ~50 rows
+        the low-rank route was faster on our CPU (``benchmarks/results/sdp_defaults.md``).
     max_full_samples : int, default=100000
         Above this many rows, fit on a subsample of ``subsample_size`` rows and
         assign every row to its nearest centre.
@@ -332,7 +450,14 @@ class SDPKMeans(_SDPBase):
     subsample_indices_ : ndarray or None
         Rows the SDP was solved on when subsampling, else None.
     inertia_ : float
-        Sum of squared distances of the training rows to their centre.
+        Sum of squared distances of the training rows to their centre, in the
+        z-scored units the SDP was solved in.
+    feature_mean_ : ndarray of shape (n_features,)
+        Column means of the training data (the fitted z-scoring).
+    feature_scale_ : ndarray of shape (n_features,)
+        Column standard deviations of the training data (1 for a constant
+        column); ``predict`` and ``score`` measure distances in
+        ``(X - feature_mean_) / feature_scale_``.
     n_features_in_ : int
         Number of features seen in fit.
 
@@ -359,7 +484,7 @@ class SDPKMeans(_SDPBase):
     """
 
     def __init__(self, n_clusters=8, *, solver="auto", rank=None, n_restarts=4,
-                 max_iter=50000, tol=1e-5, max_exact_samples=100,
+                 max_iter=50000, tol=1e-5, max_exact_samples=50,
                  max_full_samples=100000, subsample_size=5000, device="cpu",
                  random_state=None, verbose=0):
         self.n_clusters = n_clusters
@@ -393,7 +518,7 @@ class SDPKMeans(_SDPBase):
         if self.rank is not None:
             _check_int("rank", self.rank, 1)
         rng = check_random_state(self.random_state)
-        Xs, mean, scale = _standardize(X)
+        Xs, mean, scale, _ = _standardize(X)
         idx = None
         Xfit = Xs
         if n > self.max_full_samples:
@@ -408,17 +533,18 @@ class SDPKMeans(_SDPBase):
                 min(max_iter, 5000) if route == "exact" else max_iter,
                 device, rng, self.verbose)
         labels = _fill_empty(labels, np.zeros((nfit, K)), K)
-        Xorig = X if idx is None else X[idx]
-        centers = np.vstack([Xorig[labels == k].mean(axis=0) for k in range(K)])
-        if idx is not None:
-            labels = self._nearest(X, centers)
-        self.cluster_centers_ = centers
+        centers = np.vstack([Xfit[labels == k].mean(axis=0) for k in range(K)])
+        if idx is not None:  # lift: nearest centre in the units the SDP was solved in
+            labels = self._nearest(Xs, centers)
+        self.feature_mean_ = mean
+        self.feature_scale_ = scale
+        self.cluster_centers_ = mean + centers * scale
         self.labels_ = labels.astype(np.int64)
         self.objective_ = float(objective)
         self.solver_ = route
         self.n_iter_ = int(max(n_steps, 1))
         self.subsample_indices_ = idx
-        self.inertia_ = float(((X - centers[self.labels_]) ** 2).sum())
+        self.inertia_ = float(((Xs - centers[self.labels_]) ** 2).sum())
         return self
 
     @staticmethod
@@ -429,8 +555,17 @@ class SDPKMeans(_SDPBase):
     def _nearest(self, X, centers):
         return np.argmin(self._dist2(X, centers), axis=1).astype(np.int64)
 
+    def _centers_standardized(self):
+        return _apply_scaling(self.cluster_centers_, self.feature_mean_,
+                              self.feature_scale_)
+
     def predict(self, X):
-        """Nearest cluster centre of each row.
+        """Nearest cluster centre of each row, in the z-scored units of ``fit``.
+
+        Distances are measured after the training data's z-scoring
+        (``feature_mean_``, ``feature_scale_``), as in ``fit``; on the training
+        rows ``predict`` therefore reproduces ``labels_`` whenever ``labels_``
+        are the nearest-centre labels.
 
         Parameters
         ----------
@@ -440,14 +575,15 @@ class SDPKMeans(_SDPBase):
         -------
         labels : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self._nearest(np.asarray(X, dtype=np.float64), self.cluster_centers_)
+        Xs = self._standardized(X)
+        return self._nearest(Xs, self._centers_standardized())
 
     def score(self, X, y=None):
         """Minus the inertia of X against the fitted centres (higher is better).
 
-        The isotropic Gaussian log-likelihood up to scale and a constant; as for
+        Measured in the z-scored units of ``fit`` (``score(X_train)`` is
+        ``-inertia_`` when the labels are nearest-centre labels): the isotropic
+        Gaussian log-likelihood up to scale and a constant. As for
         :class:`~sklearn.cluster.KMeans` it grows with ``n_clusters``, so never
         compare it across numbers of clusters.
 
@@ -460,9 +596,8 @@ class SDPKMeans(_SDPBase):
         -------
         score : float
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        d = self._dist2(np.asarray(X, dtype=np.float64), self.cluster_centers_)
+        Xs = self._standardized(X)
+        d = self._dist2(Xs, self._centers_standardized())
         return -float(d.min(axis=1).sum())
 
 
@@ -492,7 +627,12 @@ class ILASDP(_SDPBase):
         lambda, added to every scatter matrix (standardised units); required, as
         the unpenalised likelihood is unbounded (a single-point cluster).
     solver : {"auto", "exact", "lowrank"}, default="auto"
-        Route for each LA-SDP step (see :class:`SDPKMeans`); stored in ``solver_``.
+        Route of the LA-SDP steps, stored in ``solver_``. ``"auto"`` solves them
+        low-rank at every n (an exact step has K dense blocks, K ``eigh`` per
+        ADMM iteration, and its optimum is fractional when K exceeds the groups
+        in the data) and the SDP k-means initialisation exactly up to
+        ``max_exact_samples`` rows; ``"exact"`` and ``"lowrank"`` use that route
+        for both (see :class:`SDPKMeans`).
     init : {"sdp", "kmeans"} or array-like of shape (n_samples,), default="sdp"
         Initial labels: SDP k-means (:class:`SDPKMeans` on the standardised
         data), k-means++ (``n_init=10``), or given labels.
@@ -502,13 +642,17 @@ class ILASDP(_SDPBase):
         Stop when the labels repeat or the relative objective gain is below tol.
     n_restarts : int, default=4
         Random nonnegative starts of the low-rank solver besides the warm start
-        from the current labels and the previous solution.
+        from the current labels and the previous solution. They are drawn at
+        the first iteration; each later iteration continues every random start
+        from its own previous solution (a few hundred solver steps instead of
+        thousands for a fresh draw).
     rank : int, default=2
         Columns of each block's factor in the low-rank route.
     standardize : bool, default=True
         z-score the features before fitting (attributes are mapped back).
-    max_exact_samples : int, default=100
-        Largest n for which ``solver="auto"`` takes the exact route.
+    max_exact_samples : int, default=50
+        Largest n for which ``solver="auto"`` solves the SDP k-means
+        initialisation exactly.
     max_full_samples : int, default=100000
         Above this many rows, fit on ``subsample_size`` rows and assign every row
         by the quadratic discriminant rule.
@@ -538,10 +682,34 @@ class ILASDP(_SDPBase):
     objective_history_ : list of float
         Penalised objective after initialisation and after every iteration.
     n_iter_ : int
+        Likelihood iterations run; 0 when they were skipped (one cluster, or an
+        initial cluster too small for its covariance, which warns).
     converged_ : bool
+        False when ``max_iter`` was reached or the iterations were skipped.
     solver_ : str
     subsample_indices_ : ndarray or None
+    feature_mean_ : ndarray of shape (n_features,)
+        Column means used to z-score (zeros when ``standardize=False``).
+    feature_scale_ : ndarray of shape (n_features,)
+        Column standard deviations used to z-score (ones when
+        ``standardize=False``; 1 for a constant column). ``predict``,
+        ``predict_proba`` and ``score_samples`` evaluate the model in the
+        z-scored units of ``fit`` (``score_samples`` adds the Jacobian, so it
+        is a density of the original data).
     n_features_in_ : int
+
+    Notes
+    -----
+    Degenerate input never reaches LAPACK: constant columns are left out of
+    the fit (their covariance is ``reg_covar``, the same in every cluster);
+    when a cluster of the initial labelling has fewer points than its
+    covariance needs (``n_features + 1`` for "full", 2 for "diag" and
+    "spherical"), its likelihood is unbounded and the iterations are skipped
+    with a :class:`~sklearn.exceptions.ConvergenceWarning`; an LA-SDP
+    candidate with such a block is never selected; and when even
+    ``reg_covar`` cannot make a covariance numerically positive definite
+    (``standardize=False`` on data of huge scale) ``fit`` raises a
+    ``ValueError`` naming ``reg_covar``.
 
     See Also
     --------
@@ -567,7 +735,7 @@ class ILASDP(_SDPBase):
 
     def __init__(self, n_clusters=8, *, covariance_type="full", reg_covar=1e-6,
                  solver="auto", init="sdp", max_iter=30, tol=1e-6, n_restarts=4,
-                 rank=2, standardize=True, max_exact_samples=100,
+                 rank=2, standardize=True, max_exact_samples=50,
                  max_full_samples=100000, subsample_size=5000,
                  subsample_weighting="balanced", device="cpu", random_state=None,
                  verbose=0):
@@ -644,50 +812,92 @@ class ILASDP(_SDPBase):
                     f"{init_arr.shape}.")
         rng = check_random_state(self.random_state)
         if self.standardize:
-            Xs, mean, scale = _standardize(X)
+            Xs, mean, scale, constant = _standardize(X)
         else:
             Xs, mean, scale = X.copy(), np.zeros(X.shape[1]), np.ones(X.shape[1])
+            constant = np.ptp(X, axis=0) == 0
+        # constant columns carry no cluster information and would give every
+        # covariance a direction set by reg_covar alone: fit without them
+        keep = ~constant
+        if not keep.any():
+            keep[0] = True
         idx = None
-        Xfit = Xs
+        Xfit = Xs[:, keep]
         if n > self.max_full_samples:
             m = min(int(self.subsample_size), n)
-            idx = _subsample(Xs, m, weighting, K, rng)
-            Xfit = Xs[idx]
-        nfit, p = Xfit.shape
-        route = _choose_solver(self.solver, nfit, K, self.max_exact_samples)
+            idx = _subsample(Xfit, m, weighting, K, rng)
+            Xfit = Xfit[idx]
+        nfit, q = Xfit.shape
+        # SDP k-means (one n x n block) is cheap exactly at small n; an LA-SDP step
+        # has K blocks (K eigh per ADMM step) and its exact optimum is fractional
+        # whenever K exceeds the groups in the data, so "auto" solves it low-rank
+        init_route = _choose_solver(self.solver, nfit, 1, self.max_exact_samples)
+        route = "exact" if self.solver == "exact" else "lowrank"
+        if route == "exact":
+            _choose_solver("exact", nfit, K, self.max_exact_samples)  # memory check
         with cpu_threads(device, nfit * K * max(rank, 4)):
-            labels = self._initial_labels(Xfit, K, idx, route, device, rng)
-            result = self._iterate(Xfit, labels, K, route, cov_type, reg, max_iter, tol,
-                                   rank, device, rng)
-        w, means_s, cov_s, history, n_iter, converged = result
-        # ---- back to the original units
-        means = mean + means_s * scale
-        cov = cov_s * scale[None, :, None] * scale[None, None, :]
-        chol = np.linalg.cholesky(cov)
+            labels = self._initial_labels(Xfit, K, idx, init_route, device, rng)
+            try:
+                result = self._iterate(Xfit, labels, K, route, cov_type, reg, max_iter,
+                                       tol, rank, device, rng)
+            except _SingularCovariance as exc:
+                raise ValueError(f"ILASDP: {exc}") from None
+        w, means_q, cov_q, history, n_iter, status = result
+        # ---- the full model in standardised units, then the original units
+        p = X.shape[1]
+        means_s = np.zeros((K, p))
+        means_s[:, keep] = means_q
+        means_s[:, ~keep] = Xs[0, ~keep]
+        cov_s = np.zeros((K, p, p))
+        cov_s[np.ix_(np.arange(K), keep, keep)] = cov_q
+        drop = np.flatnonzero(~keep)
+        cov_s[:, drop, drop] = reg  # the constant columns: reg_covar alone, every cluster
+        chol = np.linalg.cholesky(cov_s)
         eye = np.eye(p)
-        prec_chol = np.stack([
-            np.linalg.solve(chol[k], eye).T for k in range(K)])  # P P^T = cov^-1
-        self.means_ = means
-        self.covariances_ = cov
-        self.precisions_cholesky_ = prec_chol
+        prec_s = np.stack([np.linalg.solve(chol[k], eye).T for k in range(K)])
+        self.feature_mean_ = mean
+        self.feature_scale_ = scale
+        self._means_std = means_s
+        self._prec_chol_std = prec_s        # P P^T = covariance^-1, standardised units
+        self.means_ = mean + means_s * scale
+        self.covariances_ = cov_s * scale[None, :, None] * scale[None, None, :]
+        self.precisions_cholesky_ = prec_s / scale[None, :, None]
         self.weights_ = w.sum(axis=0) / w.shape[0]
         self.objective_history_ = [float(v) for v in history]
-        self.n_iter_ = int(max(n_iter, 1))
-        self.converged_ = bool(converged)
+        self.n_iter_ = int(n_iter)
+        self.converged_ = bool(status["converged"])
         self.solver_ = route
         self.subsample_indices_ = idx
         if idx is None:
             memberships = w
             labels = _fill_empty(np.argmax(w, axis=1).astype(np.int64), w, K)
         else:
-            memberships = self._proba(X)
+            memberships = self._proba_std(Xs)
             labels = np.argmax(memberships, axis=1).astype(np.int64)
         self.memberships_ = memberships
         self.labels_ = labels
-        if not converged:
+        if status["degenerate"] is not None:
+            k, size = status["degenerate"]
+            need = _min_cluster_size(cov_type, q)
             warnings.warn(
-                f"ILASDP did not converge within max_iter={max_iter} iterations; "
-                "increase max_iter or tol.", ConvergenceWarning)
+                f"ILASDP: cluster {k} of the initial labelling has {size} point(s); "
+                f"a '{cov_type}' covariance needs at least {need} in {q} non-constant "
+                f"feature(s), so its likelihood is unbounded (only reg_covar="
+                f"{reg:g} bounds it) and the likelihood iterations were skipped: the "
+                "initial labels are returned with regularised covariances. Lower "
+                "n_clusters, or use covariance_type='diag', 'spherical' or 'tied'.",
+                ConvergenceWarning, stacklevel=2)
+        elif not status["converged"]:
+            warnings.warn(
+                f"ILASDP did not converge within max_iter={max_iter} iterations "
+                "(labels still changing); increase max_iter or tol.",
+                ConvergenceWarning, stacklevel=2)
+        if status["solver_failures"]:
+            warnings.warn(
+                f"ILASDP: in {status['solver_failures']} of {n_iter} iterations no "
+                "start of the LA-SDP solver reached its residual tolerance; those "
+                "iterations kept the best feasible candidate (the current labels "
+                "or the previous solution).", ConvergenceWarning, stacklevel=2)
         return self
 
     def _iterate(self, Xs, labels, K, route, cov_type, reg, max_iter, tol, rank,
@@ -695,6 +905,7 @@ class ILASDP(_SDPBase):
         dtype = torch.float64
         Xt = torch.as_tensor(Xs, dtype=dtype, device=device)
         n, p = Xs.shape
+        n_min = _min_cluster_size(cov_type, p)
         gen = torch.Generator(device=device)
         gen.manual_seed(int(rng.randint(0, 2**31 - 1)))
 
@@ -705,27 +916,54 @@ class ILASDP(_SDPBase):
         w, XBX = label_stats(labels)
         M = _scatter(w, XBX, Xt)
         nhat = w.sum(dim=2)
-        cov = _cov_update(M[0], nhat[0], reg, cov_type)
-        F_prev = float(_objective(M, nhat, cov, reg, cov_type)[0][0])
+        cov, chol = _cov_update(M[0], nhat[0], reg, cov_type)
+        F_prev = float(_objective(M, nhat, chol, reg, cov_type)[0][0])
         history = [F_prev]
-        prev = None          # previous chosen point: dense B or factor U
+        status = {"converged": False, "degenerate": None, "solver_failures": 0}
         chosen_w = w[0]
-        converged = False
+        counts = np.bincount(labels, minlength=K)
+
+        def finish(n_iter):
+            wf = chosen_w.T.clamp_min(0.0)
+            wf = wf / wf.sum(dim=1, keepdim=True).clamp_min(1e-300)
+            nh = chosen_w.sum(dim=1)
+            means = (chosen_w @ Xt) / nh[:, None]
+            return (wf.cpu().numpy(), means.cpu().numpy(), cov.cpu().numpy(), history,
+                    n_iter, status)
+
+        if K == 1:  # B = 1 1^T / n is the only feasible point
+            status["converged"] = True
+            return finish(0)
+        if counts.min() < n_min:
+            # early exit: the likelihood of this labelling is unbounded (only reg
+            # bounds it) and an LA-SDP step would chase ever smaller clusters
+            k = int(np.argmin(counts))
+            status["degenerate"] = (k, int(counts[k]))
+            return finish(0)
+        prev = None          # previous chosen point: dense B or factor U
+        exact_state = None   # ADMM primal/dual state of the previous exact solve
+        randoms = None       # the random starts, continued from iteration to iteration
         n_iter = 0
         for it in range(1, max_iter + 1):
             n_iter = it
-            chol = torch.linalg.cholesky(cov)
             problem = lasdp_problem(Xt, chol)
-            cand_w, cand_XBX, cand_pts = [], [], []
+            cand_w, cand_XBX, cand_pts, cand_names = [], [], [], []
             if route == "exact":
-                B0 = prev if prev is not None else None
-                if B0 is None:
+                B0 = None
+                if prev is None:
                     U = _label_factors(labels, K, K, rank, False, dtype, device)
                     B0 = U[0] @ U[0].transpose(1, 2)
-                B, _ = solve_exact(problem.dense(), problem.traces, B0=B0, tol=1e-5,
-                                   max_iter=5000, verbose=self.verbose)
+                B, einfo = solve_exact(problem.dense(), problem.traces, B0=B0,
+                                       state=exact_state, tol=1e-5, max_iter=5000,
+                                       verbose=self.verbose)
+                exact_state = einfo["state"]
                 B = 0.5 * (B + B.transpose(1, 2))
-                for pt in ([B] if prev is None else [B, prev]):
+                pts = [prev] if prev is not None else []
+                if einfo["converged"]:
+                    pts.insert(0, B.clamp_min(0.0))
+                else:
+                    status["solver_failures"] += 1
+                for pt in pts:
                     ws, xs = _stats_from_dense(pt, Xt)
                     cand_w.append(ws)
                     cand_XBX.append(xs)
@@ -737,33 +975,54 @@ class ILASDP(_SDPBase):
                 if prev is not None:
                     starts.append(prev[None])
                 if self.n_restarts > 0:
-                    starts.append(_random_factors(self.n_restarts, K, n, rank, dtype,
-                                                  device, gen))
+                    if randoms is None:
+                        randoms = _random_factors(self.n_restarts, K, n, rank, dtype,
+                                                  device, gen)
+                    starts.append(randoms)
+                names = ["warm"] + (["prev-start"] if prev is not None else []) + [
+                    f"random{j}" for j in range(self.n_restarts)]
                 U, info = solve_lowrank(problem, torch.cat(starts), verbose=self.verbose)
-                res = info["residual"]
-                ok = res <= torch.clamp(10.0 * res.min(), min=1e-4)
-                keep = [i for i in range(U.shape[0]) if bool(ok[i])]
-                Uk = U[keep]
+                # only starts that reached the residual tolerance compete: an
+                # infeasible point's objective can exceed the optimum
+                conv = info["converged"]
+                if self.n_restarts > 0:  # continued at the next iteration
+                    randoms = U[-self.n_restarts:]
+                Uk = U[conv]
+                cand_names = [nm for nm, c in zip(names, conv.tolist()) if c]
+                if Uk.shape[0] == 0:
+                    status["solver_failures"] += 1
                 if prev is not None:
                     Uk = torch.cat([Uk, prev[None]])
-                ws, xs = _stats_from_factors(Uk, Xt)
-                cand_w.append(ws)
-                cand_XBX.append(xs)
-                cand_pts.extend(list(Uk))
-            # safeguard candidate: B(labels)
-            wl, xl = label_stats(labels)
-            cand_w.append(wl)
-            cand_XBX.append(xl)
-            cand_pts.append(None)
+                    cand_names.append("prev")
+                if Uk.shape[0] > 0:
+                    ws, xs = _stats_from_factors(Uk, Xt)
+                    cand_w.append(ws)
+                    cand_XBX.append(xs)
+                    cand_pts.extend(list(Uk))
+            # safeguard candidate: B(labels), when its clusters are large enough
+            if np.bincount(labels, minlength=K).min() >= n_min or not cand_pts:
+                wl, xl = label_stats(labels)
+                cand_w.append(wl)
+                cand_XBX.append(xl)
+                cand_pts.append(None)
             W_all = torch.cat(cand_w)
             XBX_all = torch.cat(cand_XBX)
             M_all = _scatter(W_all, XBX_all, Xt)
             nhat_all = W_all.sum(dim=2)
-            _, F_all = _objective(M_all, nhat_all, cov, reg, cov_type)
-            best = int(torch.argmax(F_all))
+            _, F_all = _objective(M_all, nhat_all, chol, reg, cov_type)
+            # a candidate with a block of fewer than n_min (effective) points has a
+            # covariance set by reg alone: its objective is an artefact, never chosen
+            ok = (nhat_all >= n_min - 1e-6).all(dim=1)
+            ok[-1] = True if cand_pts[-1] is None else ok[-1]
+            F_sel = torch.where(ok, F_all, torch.full_like(F_all, -float("inf")))
+            best = int(torch.argmax(F_sel))
             if self.verbose:
+                won = "labels" if cand_pts[best] is None else (
+                    cand_names[best] if route == "lowrank" else "sdp")
+                steps = "" if route == "exact" else (
+                    f"; steps per start {info['n_iter_start'].tolist()}")
                 print(f"[ILASDP] iter {it}: LA-SDP objective {float(F_all[best]):.6g} "
-                      f"(labels {float(F_all[-1]):.6g})")
+                      f"from {won} (labels {float(F_all[-1]):.6g}{steps})")
             chosen_w = W_all[best]
             pt = cand_pts[best]
             if pt is None:   # the current labelling won: keep it as the point
@@ -772,43 +1031,43 @@ class ILASDP(_SDPBase):
             prev = pt
             wnp = chosen_w.T.cpu().numpy()
             labels_new = _fill_empty(np.argmax(wnp, axis=1).astype(np.int64), wnp, K)
-            cov = _cov_update(M_all[best], nhat_all[best], reg, cov_type)
-            F_t = float(_objective(M_all[best:best + 1], nhat_all[best:best + 1], cov,
+            cov, chol = _cov_update(M_all[best], nhat_all[best], reg, cov_type)
+            F_t = float(_objective(M_all[best:best + 1], nhat_all[best:best + 1], chol,
                                    reg, cov_type)[0][0])
             history.append(F_t)
-            same = np.array_equal(labels_new, labels)
+            same = _same_partition(labels_new, labels, K)
+            if self.verbose:
+                print(f"[ILASDP] iter {it}: {int((labels_new != labels).sum())} labels "
+                      f"changed, objective {F_t:.6g}")
             small = (F_t - F_prev) < tol * abs(F_prev)
             labels, F_prev = labels_new, F_t
             if same or small:
-                converged = True
+                status["converged"] = True
                 break
-        w = chosen_w.T.clamp_min(0.0)
-        w = w / w.sum(dim=1, keepdim=True).clamp_min(1e-300)
-        nh = chosen_w.sum(dim=1)
-        means = (chosen_w @ Xt) / nh[:, None]
-        return (w.cpu().numpy(), means.cpu().numpy(), cov.cpu().numpy(), history,
-                n_iter, converged)
+        return finish(n_iter)
 
     # ------------------------------------------------------------------ inference
-    def _log_gauss(self, X):
-        """Per-cluster log N(x; mu_k, Sigma_k), shape (n, K), and the QDA scores."""
-        n, p = X.shape
-        K = self.means_.shape[0]
+    def _log_gauss_std(self, Xs):
+        """Per-cluster log N(x; mu_k, Sigma_k) of standardised rows, shape (n, K).
+
+        In the original units: subtract ``sum(log(feature_scale_))`` (the
+        Jacobian of the z-scoring).
+        """
+        n, p = Xs.shape
+        K = self._means_std.shape[0]
         out = np.empty((n, K))
         for k in range(K):  # K whitened GEMMs
-            Y = (X - self.means_[k]) @ self.precisions_cholesky_[k]
-            logdet_prec = np.log(np.diagonal(self.precisions_cholesky_[k])).sum()
+            Y = (Xs - self._means_std[k]) @ self._prec_chol_std[k]
+            logdet_prec = np.log(np.diagonal(self._prec_chol_std[k])).sum()
             out[:, k] = -0.5 * (Y * Y).sum(axis=1) + logdet_prec - 0.5 * p * np.log(2 * np.pi)
         return out
 
-    def _proba(self, X):
-        logp = self._log_gauss(X)
+    def _proba_std(self, Xs):
+        logp = self._log_gauss_std(Xs)
         return np.exp(logp - logsumexp(logp, axis=1, keepdims=True))
 
     def _check_X(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return np.asarray(X, dtype=np.float64)
+        return self._standardized(X)
 
     def predict(self, X):
         """Quadratic-discriminant rule ``argmin_k (x-mu_k)^T S_k^-1 (x-mu_k) + log|S_k|``.
@@ -824,8 +1083,8 @@ class ILASDP(_SDPBase):
         -------
         labels : ndarray of shape (n_samples,)
         """
-        X = self._check_X(X)
-        return np.argmax(self._log_gauss(X), axis=1).astype(np.int64)
+        Xs = self._check_X(X)
+        return np.argmax(self._log_gauss_std(Xs), axis=1).astype(np.int64)
 
     def predict_proba(self, X):
         """Softmax of minus half the QDA scores (equal weights).
@@ -838,8 +1097,7 @@ class ILASDP(_SDPBase):
         -------
         proba : ndarray of shape (n_samples, n_clusters)
         """
-        X = self._check_X(X)
-        return self._proba(X)
+        return self._proba_std(self._check_X(X))
 
     def score_samples(self, X):
         """Log-likelihood ``log sum_k weights_k N(x; means_k, covariances_k)`` per row.
@@ -852,9 +1110,9 @@ class ILASDP(_SDPBase):
         -------
         log_likelihood : ndarray of shape (n_samples,)
         """
-        X = self._check_X(X)
-        logp = self._log_gauss(X) + np.log(np.maximum(self.weights_, 1e-300))
-        return logsumexp(logp, axis=1)
+        Xs = self._check_X(X)
+        logp = self._log_gauss_std(Xs) + np.log(np.maximum(self.weights_, 1e-300))
+        return logsumexp(logp, axis=1) - np.log(self.feature_scale_).sum()
 
     def score(self, X, y=None):
         """Mean log-likelihood of X under the fitted mixture (higher is better).

@@ -353,13 +353,17 @@ def test_tiny_clusters_are_regularised(solver):
     # two big clusters plus one isolated point and a duplicated point
     X = np.vstack([rng.randn(15, 2), rng.randn(15, 2) + 8, [[30.0, -30.0]],
                    [[4.0, 4.0]], [[4.0, 4.0]]])
-    est = ILASDP(5, solver=solver, random_state=0).fit(X)
+    # one-point clusters: the likelihood is unbounded, so the iterations are
+    # skipped with a warning and the covariances are reg_covar-regularised
+    with pytest.warns(ConvergenceWarning, match="likelihood is unbounded"):
+        est = ILASDP(5, solver=solver, random_state=0).fit(X)
     assert np.all(np.isfinite(est.covariances_))
     assert np.all(np.isfinite(est.objective_history_))
     assert np.all(np.isfinite(est.score_samples(X)))
     assert np.all(np.isfinite(est.predict_proba(X)))
     # as many clusters as points
-    est = ILASDP(4, solver=solver, random_state=0).fit(X[:4])
+    with pytest.warns(ConvergenceWarning, match="likelihood is unbounded"):
+        est = ILASDP(4, solver=solver, random_state=0).fit(X[:4])
     assert np.all(np.isfinite(est.covariances_))
 
 
@@ -433,3 +437,162 @@ def test_ilasdp_information_criteria_match_gaussian_mixture_counting():
         assert m.bic(X) == pytest.approx(-2 * ll + m._n_parameters() * np.log(len(X)))
         assert m.aic(X) == pytest.approx(-2 * ll + 2 * m._n_parameters())
         assert neg_bic(m, X) == pytest.approx(-m.bic(X))
+
+
+# ----------------------------------------------------------------------------- issue 11
+def _rescaled_two_clusters(n_per=30, seed=0):
+    """Two clusters split along a feature of scale 0.1; noise on a feature of scale 100."""
+    rng = np.random.RandomState(seed)
+    y = np.repeat([0, 1], n_per)
+    informative = 0.1 * (np.where(y == 0, -3.0, 3.0) + 0.3 * rng.randn(2 * n_per))
+    noise = 100.0 * rng.randn(2 * n_per)
+    return np.column_stack([informative, noise]), y
+
+
+def test_predict_uses_the_fitted_scaling():
+    X, y = _rescaled_two_clusters()
+    km = SDPKMeans(2, random_state=0).fit(X)
+    assert clustering_accuracy(y, km.labels_) == 1.0
+    # distances in the original units would be dominated by the noise feature
+    assert np.array_equal(km.predict(X), km.labels_)
+    assert km.score(X) == pytest.approx(-km.inertia_)
+    assert km.cluster_centers_[:, 0] == pytest.approx([-0.3, 0.3], abs=0.05) or \
+        km.cluster_centers_[:, 0] == pytest.approx([0.3, -0.3], abs=0.05)
+    ila = ILASDP(2, random_state=0).fit(X)
+    assert clustering_accuracy(y, ila.labels_) == 1.0
+    assert np.array_equal(ila.predict(X), ila.labels_)
+    # the lift above max_full_samples uses the same units
+    for est in (SDPKMeans(2, max_full_samples=40, subsample_size=30, random_state=0),
+                ILASDP(2, max_full_samples=40, subsample_size=30, random_state=0)):
+        est.fit(X)
+        assert est.subsample_indices_ is not None
+        assert clustering_accuracy(y, est.labels_) == 1.0
+        assert np.array_equal(est.predict(X), est.labels_)
+
+
+def test_ilasdp_density_is_in_original_units():
+    # score_samples is a density of X itself: rescaling a feature by 10 lowers
+    # every log-density by log(10) and leaves the labels alone
+    X, y = _blobs(n_per=20, spreads=(0.3, 1.0, 1.5))
+    a = ILASDP(3, random_state=0).fit(X)
+    Xb = X * np.array([10.0, 1.0])
+    b = ILASDP(3, random_state=0).fit(Xb)
+    assert np.array_equal(a.labels_, b.labels_)
+    assert b.score_samples(Xb) == pytest.approx(a.score_samples(X) - np.log(10.0))
+    gm = GaussianMixture(3, random_state=0).fit(X)
+    assert a.score(X) > gm.score(X) - 0.5
+
+
+def _few_steps(real):
+    def solve(*args, **kwargs):
+        kwargs["max_iter"] = 5
+        return real(*args, **kwargs)
+    return solve
+
+
+def test_solver_non_convergence_warns(monkeypatch):
+    X, y = _blobs(n_per=15)
+    with pytest.warns(ConvergenceWarning, match="did not reach the residual tolerance"):
+        SDPKMeans(3, solver="lowrank", max_iter=5, random_state=0).fit(X)
+    with pytest.warns(ConvergenceWarning, match="did not reach the residual tolerance"):
+        SDPKMeans(3, solver="exact", max_iter=3, random_state=0).fit(X)
+    # no start of an LA-SDP solve converges: warned, and the safeguard keeps the
+    # initial labelling (an unconverged start is never selected)
+    init = KMeans(3, n_init=10, random_state=0).fit_predict(X)
+    monkeypatch.setattr(sdp_module, "solve_lowrank", _few_steps(solve_lowrank))
+    with pytest.warns(ConvergenceWarning, match="no start of the LA-SDP solver"):
+        est = ILASDP(3, init=init, solver="lowrank", random_state=0).fit(X)
+    assert adjusted_rand_score(init, est.labels_) == 1.0
+
+
+def test_unconverged_start_is_never_selected():
+    info = {"objective": torch.tensor([5.0, 9.0, 7.0]),
+            "residual": torch.tensor([1e-6, 2e-5, 5e-6]),
+            "converged": torch.tensor([True, False, True])}
+    assert sdp_module._best_start(info) == (2, True)
+    info["converged"] = torch.tensor([False, False, False])
+    assert sdp_module._best_start(info) == (0, False)
+
+
+def test_singular_covariances_are_regularised_or_refused():
+    # 20 rows, 8 clusters in 3 features (scikit-learn's check data): clusters of
+    # 2-3 points have singular full covariances; it used to raise LinAlgError
+    rng = np.random.RandomState(0)
+    X = 3 * rng.uniform(size=(20, 3))
+    with pytest.warns(ConvergenceWarning, match="likelihood is unbounded"):
+        est = ILASDP(random_state=0).fit(np.asfortranarray(X))
+    assert est.n_iter_ == 0 and est.converged_ is False
+    for attr in (est.covariances_, est.means_, est.score_samples(X), est.predict_proba(X)):
+        assert np.all(np.isfinite(attr))
+    assert np.all(np.linalg.eigvalsh(est.covariances_) > 0)
+    assert np.array_equal(est.predict(X), est.predict(X.astype(np.float32)))
+    # a spherical covariance needs two points per cluster only: it iterates
+    est = ILASDP(covariance_type="spherical", random_state=0).fit(X)
+    assert est.n_iter_ >= 1 and np.all(np.isfinite(est.covariances_))
+    # without standardisation, a reg_covar negligible against the data's scale
+    # cannot make a collinear cluster's covariance positive definite
+    line = np.column_stack([np.arange(12.0), 2 * np.arange(12.0)]) * 1e12
+    Xs = np.vstack([line, line + [[5e13, 0.0]]])
+    with pytest.raises(ValueError, match="reg_covar"):
+        ILASDP(2, standardize=False, init=np.repeat([0, 1], 12)).fit(Xs)
+
+
+def test_lasdp_candidates_keep_estimable_covariances():
+    # every kept point has at least n_features + 1 (effective) points per block
+    X, y = make_blobs(100, n_features=4, centers=3, random_state=0)
+    est = ILASDP(8, random_state=0).fit(X)
+    assert est.solver_ == "lowrank"
+    assert est.converged_ and 1 <= est.n_iter_ <= 10
+    assert np.all(est.memberships_.sum(axis=0) >= X.shape[1] + 1 - 1e-6)
+    assert np.all(np.isfinite(est.score_samples(X)))
+
+
+DEGENERATE = {
+    "duplicate rows": lambda X: np.repeat(X, 3, axis=0),
+    "constant column": lambda X: np.column_stack([X, np.full(len(X), 7.0)]),
+    "huge and tiny scales": lambda X: X * np.array([1e150, 1e-150]),
+    "float32, F-ordered": lambda X: np.asfortranarray(X.astype(np.float32)),
+    "two rows per cluster": lambda X: X[[0, 1, 20, 21, 40, 41]],
+}
+
+
+@pytest.mark.parametrize("case", list(DEGENERATE))
+@pytest.mark.parametrize("Est", [SDPKMeans, ILASDP])
+def test_degenerate_input_fits_or_says_why(Est, case):
+    X0, y0 = _blobs(n_per=20, spreads=(0.3, 0.6, 0.9), sep=8.0, seed=1)
+    X = DEGENERATE[case](X0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = Est(3, random_state=0).fit(X)
+    assert est.labels_.shape == (len(X),)
+    assert np.all(np.bincount(est.labels_, minlength=3) > 0)
+    assert est.predict(X).shape == (len(X),)
+    assert np.isfinite(est.score(X))
+    if case != "two rows per cluster":  # the structure is still there: found
+        y = np.repeat(y0, 3) if case == "duplicate rows" else y0
+        assert clustering_accuracy(y, est.labels_) == 1.0
+        assert np.array_equal(est.predict(X), est.labels_)
+    if Est is ILASDP:
+        assert np.all(np.isfinite(est.covariances_))
+        assert np.all(np.isfinite(est.score_samples(X)))
+
+
+def test_constant_column_does_not_change_ilasdp():
+    X, _ = _blobs(n_per=20, spreads=(0.3, 1.0, 1.5))
+    a = ILASDP(3, random_state=0).fit(X)
+    b = ILASDP(3, random_state=0).fit(np.column_stack([X, np.full(len(X), 3.0)]))
+    assert np.array_equal(a.labels_, b.labels_)
+    assert b.means_[:, 2] == pytest.approx(3.0)
+    assert np.allclose(b.covariances_[:, :2, :2], a.covariances_)
+
+
+@pytest.mark.parametrize("Est", [SDPKMeans, ILASDP])
+def test_fewer_distinct_rows_than_clusters_warns(Est):
+    X = np.repeat(np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]]), 4, axis=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = Est(5, random_state=0).fit(X)
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert any("3 distinct rows" in m for m in messages)
+    assert set(est.labels_) == set(range(5))
+    assert np.isfinite(est.score(X))

@@ -42,16 +42,16 @@ def _proj_psd(M):
     return (evecs * evals[:, None, :]) @ evecs.transpose(1, 2)
 
 
-def solve_exact(C, traces, *, B0=None, tol=1e-5, max_iter=5000, rho=None,
+def solve_exact(C, traces, *, B0=None, state=None, tol=1e-5, max_iter=5000, rho=None,
                 verbose=0):
     """See :func:`_solve_exact`; runs torch single-threaded on CPU (small dense
     ``eigh`` calls are much slower multi-threaded on a loaded machine)."""
     with cpu_threads(C.device.type, 0):  # always single-threaded on the CPU
-        return _solve_exact(C, traces, B0=B0, tol=tol, max_iter=max_iter, rho=rho,
-                            verbose=verbose)
+        return _solve_exact(C, traces, B0=B0, state=state, tol=tol, max_iter=max_iter,
+                            rho=rho, verbose=verbose)
 
 
-def _solve_exact(C, traces, *, B0=None, tol=1e-5, max_iter=5000, rho=None,
+def _solve_exact(C, traces, *, B0=None, state=None, tol=1e-5, max_iter=5000, rho=None,
                  verbose=0, adapt_every=100, adapt_until=2000):
     """Maximise ``sum_k <C_k, B_k>`` over the (LA-)SDP feasible set.
 
@@ -61,7 +61,12 @@ def _solve_exact(C, traces, *, B0=None, tol=1e-5, max_iter=5000, rho=None,
         Symmetric cost blocks.
     traces : tensor (K_b,)
     B0 : tensor (K_b, n, n) or None
-        Warm start.
+        Warm start of the primal variable only.
+    state : dict or None
+        ``info["state"]`` of an earlier call on a problem with the same
+        constraints (an outer iteration of iLA-SDP): restarts ADMM from its
+        primal *and* dual variables, so a slightly changed cost needs a fraction
+        of the iterations of a cold start. Overrides ``B0`` and ``rho``.
     tol : float
         Relative primal and dual residual tolerance.
     max_iter : int
@@ -71,20 +76,28 @@ def _solve_exact(C, traces, *, B0=None, tol=1e-5, max_iter=5000, rho=None,
     B : tensor (K_b, n, n)
         Satisfies the affine constraints exactly; PSD and sign constraints to ``tol``.
     info : dict
-        ``n_iter``, ``primal_residual``, ``dual_residual``, ``converged``.
+        ``n_iter``, ``primal_residual``, ``dual_residual``, ``converged`` and
+        ``state`` (for a warm restart).
     """
     Kb, n, _ = C.shape
     scale = float(C.abs().amax().clamp_min(1e-300))
     Cs = C / scale
-    if B0 is None:
-        B0 = (traces / n)[:, None, None] * torch.eye(n, dtype=C.dtype, device=C.device)
-        B0 = project_affine(B0.expand(Kb, n, n).clone(), traces)
-    P = _proj_psd(B0)
-    N = B0.clamp_min(0.0)
-    U1 = torch.zeros_like(B0)
-    U2 = torch.zeros_like(B0)
-    if rho is None:
-        rho = 1.0
+    if state is not None:
+        # the scaled duals U = Y / (rho * scale) are kept; rho absorbs the change
+        # of scale so that C / (rho * scale) is the same operator as before
+        P, N, U1, U2 = (state[k].clone() for k in ("P", "N", "U1", "U2"))
+        rho = state["rho"] * state["scale"] / scale
+    else:
+        if B0 is None:
+            B0 = (traces / n)[:, None, None] * torch.eye(n, dtype=C.dtype,
+                                                         device=C.device)
+            B0 = project_affine(B0.expand(Kb, n, n).clone(), traces)
+        P = _proj_psd(B0)
+        N = B0.clamp_min(0.0)
+        U1 = torch.zeros_like(B0)
+        U2 = torch.zeros_like(B0)
+        if rho is None:
+            rho = 1.0
     n_iter = 0
     pres = dres = float("inf")
     converged = False
@@ -119,5 +132,6 @@ def _solve_exact(C, traces, *, B0=None, tol=1e-5, max_iter=5000, rho=None,
                 U1 = U1 * 2.0
                 U2 = U2 * 2.0
     info = {"n_iter": n_iter, "primal_residual": pres, "dual_residual": dres,
-            "converged": converged}
+            "converged": converged,
+            "state": {"P": P, "N": N, "U1": U1, "U2": U2, "rho": rho, "scale": scale}}
     return B, info

@@ -52,20 +52,35 @@ def project_factors(U, traces, return_bad=False):
 
 
 def _evaluate(problem, U, y, beta, c):
-    """Objective pieces at U: (L, grad, raw objective, rho)."""
+    """Objective pieces at ``U`` (S, K_b, n, r): (L, CU, raw objective, rho, colsum)."""
     CU = problem.matvec(U)                                   # (S, K_b, n, r)
     obj = (CU * U).sum(dim=(1, 2, 3))                        # sum_k <C_k, B_k>
     colsum = U.sum(dim=2)                                    # (S, K_b, r)
     rho = (U @ colsum[..., None]).sum(dim=1)[..., 0] - 1.0   # (S, n)
-    L = -c * obj + (y * rho).sum(dim=1) + 0.5 * beta * rho.pow(2).sum(dim=1)
+    L = -c * obj + (y * rho).sum(dim=1) + (0.5 * beta) * rho.pow(2).sum(dim=1)
     return L, CU, obj, rho, colsum
 
 
 def _gradient(CU, U, colsum, y, rho, beta, c):
-    yt = y + beta * rho                                      # (S, n)
-    ytU = (yt[:, None, None, :] @ U)[:, :, 0, :]             # (S, K_b, r)
-    return (-2.0 * c * CU + yt[:, None, :, None] * colsum[:, :, None, :]
-            + ytU[:, :, None, :])
+    yt = torch.add(y, rho, alpha=beta)                       # (S, n)
+    ytU = yt[:, None, None, :] @ U                           # (S, K_b, 1, r)
+    G = torch.addcmul(ytU, yt[:, None, :, None], colsum[:, :, None, :])
+    return G.add_(CU, alpha=-2.0 * c)
+
+
+def _project_step(U, sqrt_t, fallback):
+    """Clip at zero and rescale every block of every start of ``U`` (S, K_b, n, r).
+
+    The solver caps each move at 1e6 ||U||, so the squares cannot overflow here
+    (:func:`project_factors` is the overflow-safe general version). A block
+    clipped to nothing gets the uniform factor and is flagged per start.
+    """
+    U = U.clamp_min_(0.0)
+    norms = torch.linalg.vector_norm(U, dim=(2, 3), keepdim=True)   # (S, K_b, 1, 1)
+    bad = ~((norms > 1e-300) & torch.isfinite(norms))
+    U = torch.where(bad, fallback, U)
+    norms = torch.where(bad, fallback * (U.shape[2] * U.shape[3]) ** 0.5, norms)
+    return U.mul_(sqrt_t / norms), bad.flatten(1).any(dim=1)
 
 
 def solve_lowrank(problem, U0, *, beta=1.0, tol=1e-5, inner_tol=1e-3,
@@ -78,7 +93,9 @@ def solve_lowrank(problem, U0, *, beta=1.0, tol=1e-5, inner_tol=1e-3,
         The final factor of every start.
     info : dict
         ``objective`` (S,) values ``sum_k <C_k, U_k U_k^T>`` (unscaled),
-        ``residual`` (S,) ``||rho|| / sqrt(n)``, ``n_iter``, ``converged`` (S,).
+        ``residual`` (S,) ``||rho|| / sqrt(n)``, ``n_iter``, ``converged`` (S,)
+        (the residual reached ``tol``) and ``n_iter_start`` (S,) (the step at
+        which each start converged; ``n_iter`` for the others).
     """
     n = problem.n
     traces = problem.traces
@@ -87,12 +104,16 @@ def solve_lowrank(problem, U0, *, beta=1.0, tol=1e-5, inner_tol=1e-3,
     c = float(scale)
     U = project_factors(U0, traces)
     S = U.shape[0]
+    sqrt_t = traces.sqrt()[None, :, None, None]
+    fallback = torch.ones((), dtype=U.dtype, device=U.device)
     y = torch.zeros(S, n, dtype=U.dtype, device=U.device)
     L, CU, obj, rho, colsum = _evaluate(problem, U, y, beta, c)
     G = _gradient(CU, U, colsum, y, rho, beta, c)
-    gnorm = G.pow(2).sum(dim=(1, 2, 3)).sqrt().clamp_min(1e-12)
-    step = (0.1 * math.sqrt(float(traces.sum())) / gnorm)  # first move ~10% of ||U||
+    gnorm = torch.linalg.vector_norm(G, dim=(1, 2, 3)).clamp_min(1e-12)
+    total = math.sqrt(float(traces.sum()))
+    step = 0.1 * total / gnorm                               # first move ~10% of ||U||
     done = torch.zeros(S, dtype=torch.bool, device=U.device)
+    done_at = torch.zeros(S, dtype=torch.long, device=U.device)
     n_iter = 0
     first_done = None
     sqrt_n = math.sqrt(n)
@@ -100,10 +121,10 @@ def solve_lowrank(problem, U0, *, beta=1.0, tol=1e-5, inner_tol=1e-3,
         n_iter = it
         # a move far beyond ||U|| only yields the projection of -G; capping it
         # keeps the step finite while accepted steps keep growing it
-        cap = 1e6 * math.sqrt(float(traces.sum())) / G.pow(2).sum(dim=(1, 2, 3)).sqrt().clamp_min(1e-300)
+        cap = (1e6 * total) / torch.linalg.vector_norm(G, dim=(1, 2, 3)).clamp_min(1e-300)
         step = torch.minimum(step, cap)
-        Ut, bad = project_factors(U - step[:, None, None, None] * G, traces,
-                                  return_bad=True)
+        Ut, bad = _project_step(torch.addcmul(U, G, step[:, None, None, None], value=-1.0),
+                                sqrt_t, fallback)
         Lt, CUt, objt, rhot, colsumt = _evaluate(problem, Ut, y, beta, c)
         D = Ut - U
         dnorm2 = D.pow(2).sum(dim=(1, 2, 3))
@@ -117,16 +138,18 @@ def solve_lowrank(problem, U0, *, beta=1.0, tol=1e-5, inner_tol=1e-3,
         obj = torch.where(accept, objt, obj)
         L = torch.where(accept, Lt, L)
         step = torch.where(accept, step * 1.5, step * 0.5)
-        rel = dnorm2.sqrt() / math.sqrt(float(traces.sum()))
+        rel = dnorm2.sqrt() / total
         # a start whose step collapsed is at a stationary point of L(., y)
-        stalled = (~accept) & (step < 1e-14 * step.new_tensor(1.0))
+        stalled = (~accept) & (step < 1e-14)
         inner_done = ((accept & (rel < inner_tol)) | stalled) & ~done
         if bool(inner_done.any()):
             y = torch.where(inner_done[:, None], y + beta * rho, y)
             L = -c * obj + (y * rho).sum(dim=1) + 0.5 * beta * rho.pow(2).sum(dim=1)
             res = rho.norm(dim=1) / sqrt_n
-            done = done | (inner_done & (res < tol))
-            step = torch.where(stalled, step.new_tensor(1.0) / gnorm, step)
+            newly = inner_done & (res < tol)
+            done_at = torch.where(newly, torch.full_like(done_at, it), done_at)
+            done = done | newly
+            step = torch.where(stalled, 1.0 / gnorm, step)
         G = _gradient(CU, U, colsum, y, rho, beta, c)
         if verbose > 1 and it % 1000 == 0:
             res = rho.norm(dim=1) / sqrt_n
@@ -136,11 +159,14 @@ def solve_lowrank(problem, U0, *, beta=1.0, tol=1e-5, inner_tol=1e-3,
             break
         # once a start has converged, stragglers get a bounded budget: a start
         # stuck at a degenerate point (all mass on a few rows) would otherwise
-        # burn the whole step budget; unconverged starts are never selected.
+        # burn the whole step budget. They end with converged=False; callers
+        # choose among converged starts only (see _sdp._best_start).
         if first_done is None and bool(done.any()):
             first_done = it
         if first_done is not None and it >= max(3 * first_done, first_done + 3000):
             break
     res = rho.norm(dim=1) / sqrt_n
-    info = {"objective": obj, "residual": res, "n_iter": n_iter, "converged": done}
+    done_at = torch.where(done, done_at, torch.full_like(done_at, n_iter))
+    info = {"objective": obj, "residual": res, "n_iter": n_iter, "converged": done,
+            "n_iter_start": done_at}
     return U, info

@@ -38,26 +38,29 @@ class SDPProblem:
         if traces is None:
             traces = torch.ones(self.n_blocks, dtype=W.dtype, device=W.device)
         self.traces = traces
-        self.Wt = W.transpose(1, 2).contiguous()
-        if a is not None:
-            self.a_col = a[:, :, None]          # (K_b, n, 1)
-            self.a_row = a[:, None, :]          # (K_b, 1, n)
-        if d is not None:
-            self.d_col = d[:, None, None]
+        # C_k = P_k Q_k^T with P = [W, -(a/2 + d 1), -1/2], Q = [W, 1, a]: every
+        # product C_k V is two batched GEMMs through q + 2 columns
+        if a is None and d is None:
+            self._P = W
+        else:
+            a_ = torch.zeros_like(W[..., 0]) if a is None else a
+            d_ = torch.zeros_like(W[:, 0, 0]) if d is None else d
+            one = torch.ones_like(a_)
+            self._P = torch.cat([W, -(0.5 * a_ + d_[:, None])[..., None],
+                                 -0.5 * one[..., None]], dim=2)
+            W = torch.cat([W, one[..., None], a_[..., None]], dim=2)
+        self._Qt = W.transpose(1, 2).contiguous()
 
     # ------------------------------------------------------------------ ops
+    def matmul(self, V):
+        """``C_k V_k`` for ``V`` of shape (K_b, n, m); cost O(K_b n q m), no n x n array."""
+        return torch.bmm(self._P, torch.bmm(self._Qt, V))
+
     def matvec(self, V):
         """``C_k V_k`` for ``V`` of shape (S, K_b, n, r); cost O(S K_b n q r)."""
-        WtV = self.Wt @ V                                   # (S, K_b, q, r)
-        CV = self.W @ WtV
-        if self.a is not None or self.d is not None:
-            colsum = V.sum(dim=2, keepdim=True)             # (S, K_b, 1, r)
-            if self.a is not None:
-                aV = self.a_row @ V                         # (S, K_b, 1, r)
-                CV = CV - 0.5 * (self.a_col * colsum + aV)
-            if self.d is not None:
-                CV = CV - self.d_col * colsum
-        return CV
+        S, Kb, n, r = V.shape
+        Vk = V.permute(1, 2, 0, 3).reshape(Kb, n, S * r)
+        return self.matmul(Vk).view(Kb, n, S, r).permute(2, 0, 1, 3).contiguous()
 
     def dense(self):
         """The K_b dense cost matrices, shape (K_b, n, n). O(K_b n^2) memory."""
@@ -73,14 +76,14 @@ class SDPProblem:
         if generator is None:  # fixed seed: deterministic, no global RNG use
             generator = torch.Generator(device=self.W.device)
             generator.manual_seed(12345)
-        V = torch.rand(1, self.n_blocks, self.n, 1, dtype=self.W.dtype,
+        V = torch.rand(self.n_blocks, self.n, 1, dtype=self.W.dtype,
                        device=self.W.device, generator=generator) + 0.1
-        V = V / V.norm(dim=2, keepdim=True)
+        V = V / V.norm(dim=1, keepdim=True)
         est = torch.zeros(self.n_blocks, dtype=self.W.dtype, device=self.W.device)
         for _ in range(n_iter):
-            CV = self.matvec(V)
-            est = CV.norm(dim=2)[0, :, 0]
-            V = CV / est.clamp_min(1e-300)[None, :, None, None]
+            CV = self.matmul(V)
+            est = CV.norm(dim=1)[:, 0]
+            V = CV / est.clamp_min(1e-300)[:, None, None]
         return float(est.max().clamp_min(1e-12))
 
 
