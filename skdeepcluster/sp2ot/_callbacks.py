@@ -26,16 +26,16 @@ class Memory:
         self.in_batch = torch.zeros(n_samples, dtype=torch.bool, device=device)
 
     def rows(self, idx):
-        """``(log_proba, z)`` of the remembered rows that are not in ``idx``."""
+        """``(log_proba, z, indices)`` of the remembered rows not in ``idx``."""
         if self.size == 0:
-            empty = self.log_proba[:0]
-            return empty, self.z[:0]
-        q = self.queue[self.queue >= 0]
-        q = torch.unique(q)
-        self.in_batch[idx] = True
-        q = q[~self.in_batch[q]]
-        self.in_batch[idx] = False
-        return self.log_proba[q], self.z[q]
+            q = self.queue[:0]
+        else:
+            q = self.queue[self.queue >= 0]
+            q = torch.unique(q)
+            self.in_batch[idx] = True
+            q = q[~self.in_batch[q]]
+            self.in_batch[idx] = False
+        return self.log_proba[q], self.z[q], q
 
     def push(self, idx, log_proba, z):
         self.log_proba[idx] = log_proba
@@ -57,15 +57,21 @@ class TransportSchedule(Callback):
       stays 1; it is 1 throughout for balanced transport.
     * After every training batch the first view's log predictions and
       projections enter the memory that the criterion solves with.
-    * Once ``rho`` is 1, each epoch ends with the clean (eval-mode) labels of
-      every row; the stage stops when fewer than ``tol`` of them changed since
-      the previous epoch. ``stopped_by_tol_`` says whether that happened.
+    * Each epoch ends with the clean (eval-mode) predictions of every row. A
+      cluster that no row is predicted in gets a new prototype: the projection
+      of the row its own prototype fits worst (DeepCluster's rule against empty
+      clusters; weak cluster-size penalties otherwise let small clusters die).
+    * Once ``rho`` is 1, the stage stops when fewer than ``tol`` of the clean
+      labels changed since the previous epoch. ``stopped_by_tol_`` says
+      whether that happened.
 
-    Records per epoch: ``rho`` and, once measured, ``label_change``.
+    Records per epoch: ``rho``, ``reseeded`` (clusters given a new prototype)
+    and, once ``rho`` is 1, ``label_change``.
     """
 
     def __init__(self, n_samples, n_clusters, dim, memory_size, *, progressive=True,
-                 rho0=0.1, ramp_epochs=10, tol=0.001, batch_size=1024):
+                 rho0=0.1, ramp_epochs=10, tol=0.001, batch_size=1024,
+                 graph_features=None):
         self.n_samples = n_samples
         self.n_clusters = n_clusters
         self.dim = dim
@@ -75,6 +81,7 @@ class TransportSchedule(Callback):
         self.ramp_epochs = ramp_epochs
         self.tol = tol
         self.batch_size = batch_size
+        self.graph_features = graph_features
 
     def rho_at(self, epoch):
         """Transported mass of (1-based) ``epoch``."""
@@ -89,6 +96,8 @@ class TransportSchedule(Callback):
         self.memory_ = Memory(self.n_samples, self.n_clusters, self.dim, self.memory_size,
                               param.device, param.dtype)
         net.criterion_.memory = self.memory_
+        if self.graph_features is not None:
+            net.criterion_.graph_features = self.graph_features.to(param.device)
         self.labels_prev_ = None
         self.stopped_by_tol_ = False
 
@@ -109,20 +118,42 @@ class TransportSchedule(Callback):
                               z[:B].detach())
 
     @torch.no_grad()
-    def _clean_labels(self, net, X):
+    def _clean_outputs(self, net, X):
         module = net.module_
         was = module.training
         module.eval()
-        out = []
+        logits, zs = [], []
         for start in range(0, len(X), self.batch_size):
-            out.append(module(X[start : start + self.batch_size])[0].argmax(1))
+            lg, z = module(X[start : start + self.batch_size])
+            logits.append(lg)
+            zs.append(z)
         module.train(was)
-        return torch.cat(out)
+        return torch.cat(logits), torch.cat(zs)
+
+    @torch.no_grad()
+    def _reseed_empty(self, net, logits, z):
+        """Give each cluster without any (clean) sample a new prototype: the
+        projection of the sample its own prototype fits worst (DeepCluster's
+        rule against empty clusters). Returns the number of clusters reseeded."""
+        labels = logits.argmax(1)
+        counts = torch.bincount(labels, minlength=self.n_clusters)
+        empty = torch.nonzero(counts == 0).flatten()
+        if len(empty) == 0 or len(z) <= len(empty):
+            return 0
+        fit = logits.gather(1, labels[:, None]).flatten()  # cosine / temperature
+        worst = torch.topk(-fit, len(empty)).indices
+        w = net.module_.prototypes.weight
+        w[empty] = z[worst].to(w.dtype)
+        return len(empty)
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
-        if net.criterion_.rho < 1.0 or dataset_train is None:
+        if dataset_train is None:
             return
-        labels = self._clean_labels(net, dataset_train.X)
+        logits, z = self._clean_outputs(net, dataset_train.X)
+        net.history.record("reseeded", self._reseed_empty(net, logits, z))
+        if net.criterion_.rho < 1.0:
+            return
+        labels = logits.argmax(1)
         if self.labels_prev_ is not None:
             change = float((labels != self.labels_prev_).double().mean())
             net.history.record("label_change", change)
@@ -135,5 +166,7 @@ class TransportSchedule(Callback):
     def on_train_end(self, net, **kwargs):
         # the fitted net keeps weights only, no per-sample buffers
         net.criterion_.memory = None
+        net.criterion_.graph_features = None
+        self.graph_features = None
         self.memory_ = None
         self.labels_prev_ = None

@@ -16,6 +16,7 @@ from ..base import BaseDeepClusterer
 from ..utils import (
     as_device_tensor,
     check_input_shape,
+    cluster_means,
     cpu_threads,
     fit_kmeans,
     make_net,
@@ -95,9 +96,10 @@ class SP2OT(BaseDeepClusterer):
     Training runs two stages: a contrastive warm-up of the network (SimCLR's
     NT-Xent between the two views), then the clustering stage (the pseudo-label
     loss plus ``contrastive_weight`` times NT-Xent). Between them the
-    clustering head starts from k-means on the warmed-up projections
-    (``head_init="kmeans"``). The clustering stage stops, once ``rho`` is 1,
-    when fewer than ``tol`` of the clean labels change in an epoch.
+    clustering head starts from k-means (``head_init``). A cluster that loses
+    all its samples gets a new prototype; the clustering stage stops, once
+    ``rho`` is 1, when fewer than ``tol`` of the clean labels change in an
+    epoch.
 
     Parameters
     ----------
@@ -111,17 +113,24 @@ class SP2OT(BaseDeepClusterer):
         Epochs of the clustering stage over which ``rho`` ramps to 1 with
         P2OT's sigmoid-shaped schedule ``rho0 + (1 - rho0) exp(-5 (1 - t)^2)``;
         None means half of ``max_epochs``.
-    lam : float, default=1.0
+    lam : float, default=0.3
         Weight of the KL penalty pulling the cluster masses towards uniform
-        (``"progressive"``); larger is closer to equal sizes.
+        (``"progressive"``); larger is closer to equal sizes. At 1 it already
+        cut a 300-row blob to feed a 15-row one, like balanced transport;
+        0.1 kept long-tailed digits best but let a dominant cluster swallow
+        others on weakly structured tables (user guide).
     epsilon : float, default=0.5
         Entropic regularisation of the transport, on the cost ``-log P``
         (with ``temperature=0.1`` this is SwAV's 0.05 on cosine scores).
     semantic_weight : float, default=0.0
         Weight of SP2OT's semantic regulariser (0 turns it off).
     n_neighbors : int, default=20
-        Neighbours (cosine similarity of the projections, within the batch and
-        memory) of the semantic regulariser.
+        Neighbours (cosine similarity, within the batch and memory) of the
+        semantic regulariser's graph.
+    semantic_space : {"auto", "projection", "input"}, default="auto"
+        Space of that graph: the network's projections, or the scaled input
+        rows. ``"auto"``: projections for images, the input for rows (tables
+        and embeddings are features already).
     semantic_iter : int, default=2
         Majorisation-minimisation rounds of the semantic regulariser.
     transport_iter : int, default=50
@@ -166,9 +175,12 @@ class SP2OT(BaseDeepClusterer):
     contrastive_temperature : float, default=0.2
     warmup_epochs : int, default=20
         Epochs of the contrastive warm-up (0 skips it).
-    head_init : {"kmeans", "random"}, default="kmeans"
-        Start of the clustering head: k-means centroids of the warmed-up
-        projections, or random prototypes.
+    head_init : {"auto", "embedding", "input", "random"}, default="auto"
+        Start of the clustering head: k-means on the warmed-up projections
+        (``"embedding"``) or on the scaled input (``"input"``), the
+        prototypes being the normalised mean projection of each k-means
+        cluster; or random prototypes. ``"auto"``: the projections for
+        images, the input for rows.
     max_epochs : int, default=40
         Cap of the clustering stage's epochs.
     tol : float, default=0.001
@@ -200,6 +212,8 @@ class SP2OT(BaseDeepClusterer):
         ``transform``.
     init_labels_ : ndarray of shape (n_samples,) or None
         The k-means labels that started the head (None with random init).
+    head_init_, semantic_space_ : str
+        What ``"auto"`` resolved to.
     net_ : skorch.NeuralNet
         The trained network of the clustering stage.
     architecture_, views_ : str
@@ -209,7 +223,8 @@ class SP2OT(BaseDeepClusterer):
     history_ : list of dict
         One record per epoch: ``"stage"`` (``"warmup"``, ``"clustering"``),
         ``"epoch"``, ``"train_loss"``, ``"dur"`` and, in the clustering stage,
-        ``"rho"`` and ``"label_change"`` (once ``rho`` is 1).
+        ``"rho"``, ``"reseeded"`` (clusters without any sample given a new
+        prototype) and ``"label_change"`` (once ``rho`` is 1).
     stop_reasons_ : dict
         ``"max_epochs"`` or ``"tol"`` for each stage run.
     n_iter_ : int
@@ -253,6 +268,7 @@ class SP2OT(BaseDeepClusterer):
         "epsilon": _POS,
         "semantic_weight": _NONNEG,
         "n_neighbors": _POS_INT,
+        "semantic_space": [StrOptions({"auto", "projection", "input"})],
         "semantic_iter": _NONNEG_INT,
         "transport_iter": _POS_INT,
         "memory_size": _NONNEG_INT,
@@ -270,7 +286,7 @@ class SP2OT(BaseDeepClusterer):
         "contrastive_weight": _NONNEG,
         "contrastive_temperature": _POS,
         "warmup_epochs": _NONNEG_INT,
-        "head_init": [StrOptions({"kmeans", "random"})],
+        "head_init": [StrOptions({"auto", "embedding", "input", "random"})],
         "max_epochs": _POS_INT,
         "tol": _UNIT,
         "lr": _POS,
@@ -281,13 +297,14 @@ class SP2OT(BaseDeepClusterer):
     _seed_names = ("module", "warmup", "head", "clustering")
 
     def __init__(self, n_clusters=8, *, transport="progressive", rho0=0.1,
-                 ramp_epochs=None, lam=1.0, epsilon=0.5, semantic_weight=0.0,
-                 n_neighbors=20, semantic_iter=2, transport_iter=50, memory_size=4096,
+                 ramp_epochs=None, lam=0.3, epsilon=0.5, semantic_weight=0.0,
+                 n_neighbors=20, semantic_space="auto", semantic_iter=2,
+                 transport_iter=50, memory_size=4096,
                  architecture="auto", input_shape=None, views="auto", hflip=False,
                  crop_scale=(0.7, 1.0), corruption=0.3, noise=0.05,
                  channels=(32, 64, 128), hidden_dims=None, embedding_dim=64,
                  temperature=0.1, contrastive_weight=1.0, contrastive_temperature=0.2,
-                 warmup_epochs=20, head_init="kmeans", max_epochs=40, tol=0.001,
+                 warmup_epochs=20, head_init="auto", max_epochs=40, tol=0.001,
                  lr=1e-3, weight_decay=1e-5, batch_size=512, input_scaling="auto",
                  device="cpu", random_state=None, verbose=0):
         self.n_clusters = n_clusters
@@ -298,6 +315,7 @@ class SP2OT(BaseDeepClusterer):
         self.epsilon = epsilon
         self.semantic_weight = semantic_weight
         self.n_neighbors = n_neighbors
+        self.semantic_space = semantic_space
         self.semantic_iter = semantic_iter
         self.transport_iter = transport_iter
         self.memory_size = memory_size
@@ -433,6 +451,40 @@ class SP2OT(BaseDeepClusterer):
             return int(self.ramp_epochs)
         return max(1, self.max_epochs // 2)
 
+    def _resolve_semantic_space(self, views):
+        if self.semantic_space != "auto":
+            return self.semantic_space
+        return "projection" if views == "image" else "input"
+
+    def _resolve_head_init(self, views):
+        if self.head_init != "auto":
+            return self.head_init
+        return "embedding" if views == "image" else "input"
+
+    def _init_head(self, module, Xt, Xs, K, where, seed, device):
+        """k-means on the projections (or on the scaled input); the prototypes
+        become the normalised mean projection of each k-means cluster.
+        Returns the k-means labels."""
+        module.eval()
+        with torch.no_grad():
+            Z = torch.cat([module.embed(module._shape(Xt[s : s + 1024]))
+                           for s in range(0, len(Xt), 1024)]).cpu().double().numpy()
+        module.train()
+        space = Z if where == "embedding" else np.asarray(Xs, dtype=np.float64)
+        with warnings.catch_warnings():
+            # duplicate rows: fewer distinct points than clusters is reported
+            # once, at the end of fit
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            labels, _, _ = fit_kmeans(space, K, n_init=10, random_state=seed)
+        centers = cluster_means(Z, labels, K)
+        norms = np.linalg.norm(centers, axis=1)
+        keep = norms > 1e-12  # an empty cluster keeps its random prototype
+        with torch.no_grad():
+            w = torch.as_tensor(centers[keep] / norms[keep, None],
+                                dtype=module.prototypes.weight.dtype, device=device)
+            module.prototypes.weight[torch.as_tensor(keep, device=device)] = w
+        return labels.astype(np.int64)
+
     # -------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -488,36 +540,25 @@ class SP2OT(BaseDeepClusterer):
 
             # ---- head initialisation
             self.init_labels_ = None
-            if self.head_init == "kmeans":
+            self.head_init_ = head_init = self._resolve_head_init(views)
+            if head_init != "random":
                 t0 = time.perf_counter()
-                module.eval()
-                with torch.no_grad():
-                    Z = torch.cat([module.embed(module._shape(Xt[s : s + 1024]))
-                                   for s in range(0, n, 1024)]).cpu().double().numpy()
-                module.train()
-                with warnings.catch_warnings():
-                    # duplicate rows: fewer distinct points than clusters is
-                    # reported once, at the end of fit
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    labels, centers, _ = fit_kmeans(Z, K, n_init=10,
-                                                    random_state=seeds["head"])
-                norms = np.linalg.norm(centers, axis=1, keepdims=True)
-                centers = np.where(norms > 0, centers / np.where(norms > 0, norms, 1), 0)
-                with torch.no_grad():
-                    w = torch.as_tensor(centers, dtype=module.prototypes.weight.dtype)
-                    # an empty centre keeps its random prototype
-                    keep = (norms[:, 0] > 0)
-                    module.prototypes.weight[torch.as_tensor(keep)] = w[keep].to(device)
-                self.init_labels_ = labels.astype(np.int64)
-                self._log(f"head from k-means of the projections "
+                self.init_labels_ = self._init_head(module, Xt, Xs, K, head_init,
+                                                    seeds["head"], device)
+                self._log(f"head from k-means of the {head_init} "
                           f"({time.perf_counter() - t0:.1f} s)")
 
             # ---- stage 2: clustering by transport pseudo-labels
             progressive = self.transport == "progressive"
             lam = self.lam if progressive else math.inf
+            graph = None
+            self.semantic_space_ = space = self._resolve_semantic_space(views)
+            if self.semantic_weight > 0 and space == "input":
+                graph = torch.nn.functional.normalize(Xt, dim=1)
             schedule = TransportSchedule(
                 n, K, self.embedding_dim, self.memory_size, progressive=progressive,
-                rho0=self.rho0, ramp_epochs=self._ramp, tol=self.tol)
+                rho0=self.rho0, ramp_epochs=self._ramp, tol=self.tol,
+                graph_features=graph)
             self._log(f"clustering: {self.transport} transport pseudo-labels")
             with seeded(seeds["clustering"], device):
                 net = self._net(
@@ -604,14 +645,16 @@ class SP2OT(BaseDeepClusterer):
         return _infer(self.net_, Xs)[1].astype(X.dtype, copy=False)
 
     def score(self, X, y=None):
-        """Minus the pseudo-label loss of the clean predictions on ``X``.
+        """Minus the P2OT objective of the clean predictions on ``X``.
 
-        The pseudo-labels are the transport plan of all of ``X`` with the
-        whole mass (``rho = 1``) and the fitted ``lam`` (infinite for
-        balanced transport); the score is the mean of ``sum_j N Q_ij log
-        P_ij``. Higher is better. It compares models with the same
-        ``n_clusters`` (e.g. other learning rates); use a fixed-space scorer
-        from :mod:`skdeepcluster.metrics` across ``n_clusters``.
+        The plan ``Q`` is the pseudo-label problem solved on all of ``X`` with
+        the whole mass (``rho = 1``) and the fitted ``lam`` (infinite for
+        balanced transport); the score is ``-(<Q, -log P> + lam KL(Q^T 1 ||
+        u))`` with ``u`` uniform, the transport cost per sample plus the
+        cluster-size penalty (so a model that puts everything in one cluster
+        does not score well). Higher is better. It compares models with the
+        same ``n_clusters`` (e.g. other learning rates); use a fixed-space
+        scorer from :mod:`skdeepcluster.metrics` across ``n_clusters``.
 
         Parameters
         ----------
@@ -628,4 +671,8 @@ class SP2OT(BaseDeepClusterer):
         lam = self.lam if self.transport == "progressive" else math.inf
         Q = partial_ot_pseudo_labels(logP, 1.0, epsilon=self.epsilon, lam=lam,
                                      max_iter=self.transport_iter, tol=1e-4)
-        return float((Q * len(Q) * logP).sum(1).mean())
+        objective = float((Q * -logP).sum())
+        if math.isfinite(lam):
+            mass = np.clip(Q.sum(0), 1e-300, None)
+            objective += lam * float((mass * np.log(mass * len(mass))).sum())
+        return -objective

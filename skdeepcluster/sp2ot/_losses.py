@@ -107,14 +107,22 @@ class PseudoLabelLoss(nn.Module):
         self.contrastive_temperature = contrastive_temperature
         self.rho = 1.0
         self.memory = None  # set by the TransportSchedule callback during training
+        # unit-norm rows of the space of the semantic graph (None: the
+        # projections); set by the callback during training
+        self.graph_features = None
 
     def codes(self, log_proba, z, idx):
         """Pseudo-labels ``N Q`` of a batch (rows of ``[batch; memory]``)."""
         B = len(log_proba)
+        rows = idx
         if self.memory is not None:
-            mem_lp, mem_z = self.memory.rows(idx)
+            mem_lp, mem_z, mem_idx = self.memory.rows(idx)
             log_proba = torch.cat([log_proba, mem_lp.to(log_proba.dtype)])
             z = torch.cat([z, mem_z.to(z.dtype)])
+            rows = torch.cat([idx, mem_idx])
+        if self.semantic_weight > 0 and self.graph_features is not None:
+            # neighbours in a fixed feature space (the scaled input rows)
+            z = self.graph_features[rows]
         Q = pseudo_labels(
             log_proba, z, rho=self.rho, epsilon=self.epsilon, lam=self.lam,
             semantic_weight=self.semantic_weight, n_neighbors=self.n_neighbors,
@@ -129,7 +137,7 @@ class PseudoLabelLoss(nn.Module):
         log_p = F.log_softmax(logits, dim=1)
         views = (slice(0, B), slice(B, 2 * B))
         loss = 0.0
-        for v, other in ((0, 1), (1, 0)):
+        for v, other in ((0, 1), (1, 0)):  # swapped prediction
             q = self.codes(log_p[views[v]].detach(), z[views[v]].detach(), y_true)
             loss = loss - (q * log_p[views[other]]).sum(1).mean() / 2
         if self.contrastive_weight > 0:
