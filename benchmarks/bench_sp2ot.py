@@ -298,6 +298,10 @@ def fashion(args, command, subset=None):
         desc = ", ".join(f"{k}={v}" for k, v in kw.items() if k != "input_shape")
         rows.append(run_sp2ot(X, y, 10, seed, name=f"SP2OT ({desc})",
                               device=args.device, verbose=args.verbose, **kw))
+        if args.mlp_row:
+            rows.append(run_sp2ot(X, y, 10, seed, name="SP2OT (architecture='mlp', hflip=True)",
+                                  device=args.device, verbose=args.verbose,
+                                  **dict(FASHION, architecture="mlp")))
         if not args.no_depict:
             rows.append(run_depict(
                 X, y, 10, seed, name="DEPICT conv (batch 256, caps 8/10/20, spectral init)",
@@ -342,6 +346,8 @@ def main(argv=None):
     p.add_argument("--warmup-epochs", type=int, default=None)
     p.add_argument("--max-epochs", type=int, default=None)
     p.add_argument("--clustpy-epochs", type=int, default=50)
+    p.add_argument("--mlp-row", action="store_true",
+                   help="fashion suites: also SP2OT with the MLP backbone (defaults)")
     p.add_argument("--data-home", default=None)
     p.add_argument("--no-depict", action="store_true")
     p.add_argument("--no-clustpy", action="store_true")

@@ -73,7 +73,8 @@ PLANNED_ESTIMATORS = ["DEPICT", "DSC", "PBN", "NCDKMeans",
                       "NCDSpectralClustering", "SDPKMeans", "ILASDP"]
 API_MODULES = ["skdeepcluster", "skdeepcluster.metrics",
                "skdeepcluster.model_selection", "skdeepcluster.inspection",
-               "skdeepcluster.datasets", "skdeepcluster.utils", "skdeepcluster.base"]
+               "skdeepcluster.datasets", "skdeepcluster.utils", "skdeepcluster.base",
+               "skdeepcluster.sp2ot"]
 
 
 def _public_names(modname):
@@ -126,7 +127,7 @@ autosummary_generate = ["api.rst"] + _write_api_lists()
 
 # Method pages are written by each method's owner; list those present (so the
 # build does not fail while one is being written) in the order below.
-METHOD_PAGES = ["depict", "dsc", "ncd", "sdp"]
+METHOD_PAGES = ["depict", "dsc", "ncd", "sdp", "sp2ot"]
 
 
 def _write_methods_toctree():

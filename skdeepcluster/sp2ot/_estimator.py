@@ -513,7 +513,8 @@ class SP2OT(BaseDeepClusterer):
         hidden = self._hidden(d)
         if arch == "cnn":
             stem, _ = conv_plan(shape, tuple(self.channels))
-            width = self.batch_size * 2 * self.channels[0] * (shape[1] // stem) * (shape[2] // stem)
+            side = (shape[1] // stem) * (shape[2] // stem)
+            width = self.batch_size * 2 * self.channels[0] * side
         else:
             width = self.batch_size * 2 * max(hidden)
         with seeded(seeds["module"], device), cpu_threads(device, width):
