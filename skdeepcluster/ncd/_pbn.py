@@ -20,6 +20,7 @@ from torch import nn
 from ..utils import (
     IndexedNet,
     as_device_tensor,
+    cpu_threads,
     fit_kmeans,
     history_to_list,
     knn_indices,
@@ -350,7 +351,10 @@ class PBN(NCDMixin, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMi
         rng = check_random_state(self.random_state)
         seed = torch_seed(rng)
         Xt = as_device_tensor(X, device)
-        with seeded(seed, device):
+        # small MLPs run as many tiny kernels: one CPU thread is faster (and on a
+        # busy machine several times faster) than OpenMP's default team
+        width = max((*hidden, latent, d))
+        with seeded(seed, device), cpu_threads(device, min(self.batch_size, n) * width):
             module = _PBNModule(d, hidden, latent, len(classes), float(self.dropout),
                                 bool(self.normalize_latent))
             net = make_net(
