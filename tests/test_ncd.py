@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -273,3 +274,173 @@ def test_ncd_estimators_take_a_device(monkeypatch):
     for cls in (NCDKMeans, NCDSpectralClustering):
         with pytest.raises(RuntimeError, match="CUDA is not available"):
             cls(n_clusters=2, device="cuda").fit(X, y)
+
+
+# --------------------------------------------------------------------------- #
+# n_clusters="auto": the number of novel classes from the known classes
+# --------------------------------------------------------------------------- #
+def _imbalanced_blobs(n_novel, seed=0):
+    """4 known classes of 150 rows and ``n_novel`` novel classes of 40 rows: the
+    novel rows are fewer than one known class, so the class-size prior
+    (n_unlabelled / known-class size) says 1 whatever ``n_novel`` is."""
+    sizes = [150] * 4 + [40] * n_novel
+    X, t = make_blobs(sizes, n_features=6, cluster_std=1.0, random_state=seed,
+                      center_box=(-15, 15))
+    return X, np.where(t < 4, t, -1), t
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("n_novel", [1, 3])
+def test_auto_counts_novel_classes_with_the_known_ones(Est, n_novel):
+    X, y, t = _imbalanced_blobs(n_novel)
+    assert round((y == -1).sum() / 150) != n_novel or n_novel == 1  # size prior fails
+    est = _fast(Est(random_state=0)).fit(X, y)
+    assert est.n_clusters_ == n_novel
+    # k_scores_: clusters occupied per hidden known class, reaching 1 at the estimate
+    assert est.k_scores_[n_novel] == pytest.approx(1.0, abs=0.1)
+    tried = [k for k, v in est.k_scores_.items() if v == v]
+    assert tried[0] == 1 and tried == list(range(1, len(tried) + 1))
+    novel = y == -1
+    assert clustering_accuracy(t[novel], est.labels_[novel]) >= 0.95
+
+
+def test_estimate_k_by_hiding_crossing_and_ties():
+    from skdeepcluster.ncd._base import estimate_k_by_hiding, hidden_class_splits
+
+    X, t = make_blobs([60] * 9, n_features=4, cluster_std=0.3, random_state=1,
+                      center_box=(-20, 20))
+    codes = np.where(t < 5, t, -1)  # 5 known, 4 novel
+
+    def prepare(pool, rest, max_m, seed):
+        return lambda m: KMeans(m, n_init=5, random_state=seed).fit_predict(X[pool])
+
+    k, ratios = estimate_k_by_hiding(codes, 5, list(range(1, 15)), prepare,
+                                     random_state=0)
+    assert k == 4 and ratios[4] == pytest.approx(1.0)
+    # the ratio grows past 1 and the search stops after two candidates above 1.5
+    assert np.isnan(ratios[14]) and ratios[2] < 1 < max(v for v in ratios.values()
+                                                        if v == v)
+    # hidden classes: round(0.4 * n_known), distinct combinations, then repeated
+    rng = np.random.RandomState(0)
+    splits = hidden_class_splits(5, 12, 0.4, rng)
+    assert {len(s) for s in splits} == {2}
+    assert len({tuple(s) for s in splits}) == 10
+    assert [len(s) for s in hidden_class_splits(1, 3, 0.4, rng)] == [1, 1, 1]
+
+
+def test_auto_without_known_classes_uses_the_silhouette(blobs):
+    X, _, t = blobs
+    est = NCDKMeans(k_range=(1, 9), n_init=3, random_state=0).fit(X)
+    assert min(est.k_scores_) == 2  # no k = 1 without known classes to compare with
+    assert est.n_clusters_ == N_KNOWN + N_NOVEL
+
+
+def test_pbn_default_beats_kmeans_on_digits_novel_rows():
+    """The issue's case: digits, known 1 2 7 8 9, novel 0 3 4 5 6, all 1,797 rows
+    z-scored, k = 5; KMeans on the novel rows scores 0.943 whatever its seed."""
+    X, y = load_digits(return_X_y=True)
+    s = make_ncd_split(X, y, novel_classes=[0, 3, 4, 5, 6], standardize=True)
+    m = s.novel_mask_train
+    km = clustering_accuracy(s.y_train_true[m], KMeans(5, n_init=10, random_state=0)
+                             .fit_predict(s.X_train[m]))
+    pbn = PBN(5, random_state=0).fit(s.X_train, s.y_train)
+    acc = clustering_accuracy(s.y_train_true[m], pbn.labels_[m])
+    assert acc >= 0.96 and acc > km + 0.02
+
+
+def test_pbn_kmeans_clustering_option(blobs):
+    """The paper's k-means in the latent space stays available."""
+    X, y, t = blobs
+    est = _fast(PBN(n_clusters=N_NOVEL, clustering="kmeans", random_state=0)).fit(X, y)
+    novel = y == -1
+    assert clustering_accuracy(t[novel], est.labels_[novel]) >= 0.95
+    np.testing.assert_array_equal(est.predict(X[novel]), est.labels_[novel])
+    with pytest.raises(ValueError, match="clustering"):
+        PBN(clustering="dbscan").fit(X, y)
+
+
+def test_pbn_default_network_is_wide_enough_for_narrow_tables():
+    X, y = load_digits(return_X_y=True)
+    pbn = PBN(3, max_epochs=1, random_state=0).fit(X[:200, :4], np.where(
+        y[:200] < 3, y[:200], -1))
+    enc = [m for m in pbn.net_.module_.encoder if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in enc] == [64, 16]
+    pbn = PBN(3, max_epochs=1, random_state=0).fit(X[:200], np.where(
+        y[:200] < 3, y[:200], -1))
+    enc = [m for m in pbn.net_.module_.encoder if isinstance(m, torch.nn.Linear)]
+    assert [m.out_features for m in enc] == [64 * 3 // 4 if 64 * 3 // 4 > 64 else 64,
+                                             32]
+
+
+# --------------------------------------------------------------------------- #
+# NCDSpectralClustering beyond the dense size
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize("approximation, floor", [("nystrom", 0.95), ("knn", 0.85)])
+def test_spectral_approximations_match_the_exact_clustering(approximation, floor):
+    # the sparse k-NN graph is the weaker approximation: with k + n_known
+    # eigenvectors for 7 well separated blobs, the last one is a mode inside a
+    # blob, and NCD k-means in that embedding scored 0.54-1.0 over seeds
+    # (n_init=3) where the exact and Nystrom embeddings scored 1.0
+    X, t = make_blobs(900, centers=7, n_features=5, cluster_std=1.0, random_state=2)
+    y = np.where(t < 4, t, -1)
+    novel = y == -1
+    exact = NCDSpectralClustering(3, n_init=3, random_state=0).fit(X, y)
+    assert exact.approximation_ == "exact"
+    approx = NCDSpectralClustering(3, approximation=approximation, n_landmarks=300,
+                                   random_state=0).fit(X, y)
+    assert approx.approximation_ == approximation
+    assert approx.embedding_.shape == exact.embedding_.shape == (900, 3 + 4)
+    assert np.isfinite(approx.embedding_).all()
+    assert clustering_accuracy(t[novel], exact.labels_[novel]) >= 0.95
+    assert clustering_accuracy(t[novel], approx.labels_[novel]) >= floor
+    # the k-NN graph, joined into one component, has the exact tree's largest edge
+    assert approx.sigma_ == pytest.approx(exact.sigma_, rel=1e-9)
+    if approximation == "nystrom":  # the same eigenvectors up to sign
+        np.testing.assert_allclose(np.abs(approx.embedding_), np.abs(exact.embedding_),
+                                   atol=0.02)
+
+
+def test_spectral_auto_switches_to_nystrom_above_the_dense_size(monkeypatch):
+    from skdeepcluster.ncd import _spectral
+
+    X, t = make_blobs(400, centers=5, n_features=4, cluster_std=0.6, random_state=0)
+    y = np.where(t < 3, t, -1)
+    monkeypatch.setattr(_spectral, "DENSE_MAX_ROWS", 300)
+    est = NCDSpectralClustering(random_state=0).fit(X, y)
+    assert est.approximation_ == "nystrom" and est.n_clusters_ == 2
+    assert clustering_accuracy(t[y == -1], est.labels_[y == -1]) >= 0.95
+    monkeypatch.setattr(_spectral, "MAX_DENSE_BYTES", 1000)
+    with pytest.raises(ValueError, match="Subsample"):
+        NCDSpectralClustering(2, approximation="exact").fit(X, y)
+    with pytest.raises(ValueError, match="approximation"):
+        NCDSpectralClustering(2, approximation="lanczos").fit(X, y)
+    with pytest.raises(ValueError, match="n_landmarks"):
+        NCDSpectralClustering(2, n_landmarks=0).fit(X, y)
+
+
+# --------------------------------------------------------------------------- #
+# slow quality checks of the k estimate on real tables
+# --------------------------------------------------------------------------- #
+DIGIT_SPLITS = [[0, 3, 4, 5, 6], [2, 6, 7], [1, 3, 6, 7, 8, 9]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("Est", ESTIMATORS)
+@pytest.mark.parametrize("novel", DIGIT_SPLITS, ids=lambda v: "".join(map(str, v)))
+def test_auto_k_on_digits_splits(Est, novel):
+    X, y = load_digits(return_X_y=True)
+    s = make_ncd_split(X, y, novel_classes=novel, standardize=True)
+    est = Est(random_state=0).fit(s.X_train, s.y_train)
+    assert abs(est.n_clusters_ - len(novel)) <= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_auto_k_on_letter_19_known_7_novel(Est):
+    from skdeepcluster.datasets import load_letter_recognition
+
+    b = load_letter_recognition()
+    s = make_ncd_split(b.data, b.target, novel_classes=list("ADHMPVX"),
+                       test_size=0.3, standardize=True, random_state=0)
+    est = Est(random_state=0).fit(s.X_train, s.y_train)
+    assert abs(est.n_clusters_ - 7) <= 1

@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from scipy.linalg import eigh
-from scipy.sparse.csgraph import minimum_spanning_tree
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
@@ -109,12 +109,51 @@ def _sigma(m, min_dist):
     return float(np.sqrt(-m / np.log(min_dist))) if m > 0 else 1.0
 
 
-def _sigma_from_knn(G, min_dist):
-    """Kernel width from the largest edge of the minimum spanning tree (forest) of
-    the k-NN graph, the sparse stand-in for the MST of all pairs."""
+def _connect_components(X, G, device):
+    """Add to the k-NN graph ``G`` (squared distances) the shortest edge leaving
+    each connected component, round after round until it is connected
+    (Boruvka). These edges belong to the minimum spanning tree of all pairs, so
+    its largest edge is kept. Each round costs one chunked O(n^2) pass (none when
+    the k-NN graph is already connected)."""
+    n = len(X)
+    n_comp, comp = connected_components(G, directed=False)
+    if n_comp == 1:
+        return G
+    Xt = torch.as_tensor(X, dtype=torch.float64, device=device)
+    sq = (Xt * Xt).sum(1)
+    chunk = max(1, (1 << 24) // n)
+    G = G.tolil()
+    while n_comp > 1:
+        ct = torch.as_tensor(comp, device=device)
+        best_d, best_j = [], []
+        for start in range(0, n, chunk):
+            d = sq[start:start + chunk, None] + sq[None, :] - 2.0 * (
+                Xt[start:start + chunk] @ Xt.T)
+            d = d.clamp_(min=0.0)
+            d[ct[start:start + chunk, None] == ct[None, :]] = float("inf")
+            v, j = d.min(dim=1)
+            best_d.append(v.cpu().numpy())
+            best_j.append(j.cpu().numpy())
+        best_d, best_j = np.concatenate(best_d), np.concatenate(best_j)
+        for c in range(n_comp):
+            rows = np.flatnonzero(comp == c)
+            i = rows[np.argmin(best_d[rows])]
+            j = best_j[i]
+            w = max(float(best_d[i]), np.finfo(np.float64).tiny)
+            G[i, j] = G[j, i] = w
+        n_comp, comp = connected_components(G.tocsr(), directed=False)
+    return G.tocsr()
+
+
+def _sigma_from_knn(X, G, min_dist, device):
+    """Kernel width from the largest edge of the minimum spanning tree of the
+    k-NN graph made connected (:func:`_connect_components`), the sparse
+    stand-in for the MST of all pairs. Returns ``sigma`` and the connected
+    graph."""
+    G = _connect_components(X, G, device)
     mst = minimum_spanning_tree(G)
     m = float(mst.max()) if mst.nnz else 0.0
-    return _sigma(m if m > np.finfo(np.float64).tiny * 2 else 0.0, min_dist)
+    return _sigma(m if m > np.finfo(np.float64).tiny * 2 else 0.0, min_dist), G
 
 
 def spectral_embedding_nystrom(X, n_components, min_dist=0.6, *, n_landmarks=1000,
@@ -122,7 +161,9 @@ def spectral_embedding_nystrom(X, n_components, min_dist=0.6, *, n_landmarks=100
     """Nystrom approximation of :func:`spectral_embedding_mst` for large inputs.
 
     The kernel width comes from the minimum spanning tree of the k-NN graph
-    (``n_neighbors``). The Gaussian affinity is approximated from its columns at
+    (``n_neighbors``) joined into one component by the shortest edges between
+    its components (the largest edge of the exact minimum spanning tree when the
+    k-NN graph holds the exact tree's other edges). The Gaussian affinity is approximated from its columns at
     ``n_landmarks`` random rows, ``A ~ C W^+ C^T`` (Fowlkes et al., 2004),
     degrees included; the leading eigenvectors of the normalised affinity
     ``D^-1/2 A D^-1/2`` come from an ``n x n_landmarks`` factor, and a
@@ -134,7 +175,7 @@ def spectral_embedding_nystrom(X, n_components, min_dist=0.6, *, n_landmarks=100
     n = len(X)
     rng = check_random_state(random_state)
     G = _knn_sq_distances(X, n_neighbors, device)
-    sigma = _sigma_from_knn(G, min_dist)
+    sigma, _ = _sigma_from_knn(X, G, min_dist, device)
     n_land = int(min(n_landmarks, n))
     check_memory(3 * 8 * n * n_land, MAX_DENSE_BYTES,
                  f"The Nystrom embedding of {n} rows with {n_land} landmarks",
@@ -164,12 +205,16 @@ def spectral_embedding_nystrom(X, n_components, min_dist=0.6, *, n_landmarks=100
 def spectral_embedding_knn(X, n_components, min_dist=0.6, *, n_neighbors=15,
                            random_state=None, device="cpu"):
     """The Gaussian affinity of :func:`spectral_embedding_mst` kept on the k-NN
-    edges only (sparse), its leading eigenvectors by LOBPCG on ``device``
+    edges only (sparse; plus the shortest edges joining its components), its
+    leading eigenvectors by LOBPCG on ``device``
     (:func:`skdeepcluster.utils._graph._graph_embedding`). Memory
     O(n * n_neighbors). Returns the embedding and ``sigma``."""
     n = len(X)
-    G = _knn_sq_distances(X, n_neighbors, device)
-    sigma = _sigma_from_knn(G, min_dist)
+    # the graph joined into one component: with detached components the
+    # leading eigenvalue 1 would be repeated and "skip the first eigenvector"
+    # would drop an arbitrary mix of component indicators
+    sigma, G = _sigma_from_knn(X, _knn_sq_distances(X, n_neighbors, device), min_dist,
+                               device)
     A = G.copy()
     A.data = np.exp(-A.data / (2.0 * sigma**2))
     top = int(min(n_components + 1, n - 1))
