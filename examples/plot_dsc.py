@@ -3,15 +3,16 @@ Deep subspace clustering of hand-written digits
 ===============================================
 
 :class:`~skdeepcluster.DSC` writes every image as a linear combination of the
-other images, jointly in the pixels and in every layer of a small convolutional
-autoencoder, with ONE coefficient matrix ``C`` shared by all layers. Images of
-the same digit should only use each other, so ``C`` becomes block diagonal once
-the rows are sorted by class; spectral clustering of ``C`` gives the clusters.
+other images, with ONE coefficient matrix ``C`` (by default from the pixels;
+``layer_weights="all"`` adds every layer of a small convolutional autoencoder,
+which is trained to be self-expressive with the same ``C``). Images of the same
+digit should only use each other, so ``C`` becomes block diagonal once the rows
+are sorted by class; spectral clustering of ``C`` gives the clusters.
 
 Training needs no labels and no loss weights: each stage stops by itself. Here
-we fit scikit-learn's 8x8 digits, look at the stopping rule of the
-self-expression stage, the learned coefficients, and assign held-out images to
-the nearest cluster subspace with ``predict``.
+we fit scikit-learn's 8x8 digits, compare the closed-form coefficients with the
+released Adam optimiser, look at the coefficients, and assign held-out images
+to the nearest cluster subspace with ``predict``.
 """
 
 # %%
@@ -49,35 +50,40 @@ print(f"ACC {clustering_accuracy(y[train], dsc.labels_):.3f}, "
       f"NMI {normalized_mutual_info_score(y[train], dsc.labels_):.3f}")
 
 # %%
-# The label-free stopping rule of stage 1
-# ---------------------------------------
-# Trained on, ``C`` drifts towards an identity-like least-squares solution and
-# the clusters degrade, so stopping early is the only regulariser. Stage 1
-# stops once the relative self-expression error
-# ``rSE = sqrt(sum_v ||H_v - C H_v||^2 / sum_v ||H_v||^2)`` reaches ``tol_rse``
-# (never before ``min_epochs``).
-rse = [row["rse"] for row in dsc.history_ if row["stage"] == "self_expression"]
-fig, ax = plt.subplots(figsize=(5, 3))
-ax.plot(np.arange(1, len(rse) + 1), rse, marker=".")
-ax.axhline(dsc.tol_rse, color="k", ls="--", lw=1, label="tol_rse")
-ax.set_xlabel("stage-1 epoch")
-ax.set_ylabel("relative self-expression error")
-ax.legend()
-fig.tight_layout()
+# Why the coefficients are solved in closed form
+# ----------------------------------------------
+# Stage 1 sets ``C`` to the exact least-squares self-expression of the
+# (scaled) images with ``diag(C) = 0`` and a ridge term ``lam ||C||^2``, with
+# ``lam`` chosen so that the relative self-expression error equals ``tol_rse``.
+# The released method trained ``C`` with Adam instead, which rescales every
+# coefficient separately: the relative sizes that make ``C`` follow the
+# subspaces are lost, and more so the longer it trains. Here is the released
+# optimiser on the same images (and without the row normalisation of the
+# coefficients, as released).
+adam = DSC(n_clusters=10, input_shape=(1, 8, 8), coef_solver="adam", coef_norm=None,
+           pretrain_max_epochs=20 if quick else 50, random_state=0).fit(X[train])
+print(f"released optimiser (Adam on C): ACC {clustering_accuracy(y[train], adam.labels_):.3f}, "
+      f"NMI {normalized_mutual_info_score(y[train], adam.labels_):.3f}")
+stage1 = [row for row in dsc.history_ if row["stage"] == "self_expression"]
+print(f"closed form: lam = {dsc.lam_:.3g} ({stage1[-1]['lam']:.2g} x the largest eigenvalue "
+      f"of X X^T), relative self-expression error {stage1[-1]['rse']:.2f}")
 
 # %%
 # The coefficients, sorted by the true digit
 # ------------------------------------------
-# Left: ``|C|`` after both training stages. Right: the affinity actually
-# clustered, keeping the ``n_retained=9`` leading coefficients per column.
+# ``|C|`` of both fits, rows and columns sorted by the true digit: the
+# closed-form ``C`` is nearly block diagonal. Right: the affinity actually
+# clustered, keeping the ``n_retained=9`` leading (row-normalised) coefficients
+# per column.
 order = np.argsort(y[train], kind="stable")
-C = np.abs(dsc.coef_)[np.ix_(order, order)]
+fig, axes = plt.subplots(1, 3, figsize=(11, 4))
+for ax, model, title in ((axes[0], dsc, "|C|, closed form"), (axes[1], adam, "|C|, Adam")):
+    C = np.abs(model.coef_)[np.ix_(order, order)]
+    ax.imshow(C, cmap="Greys", vmax=np.quantile(C, 0.995))
+    ax.set_title(title)
 A = dsc.affinity_.toarray()[np.ix_(order, order)]
-fig, axes = plt.subplots(1, 2, figsize=(8, 4))
-axes[0].imshow(C, cmap="Greys", vmax=np.quantile(C, 0.995))
-axes[0].set_title("|C|")
-axes[1].imshow(A > 0, cmap="Greys", interpolation="nearest")
-axes[1].set_title("retained affinity (non-zeros)")
+axes[2].imshow(A > 0, cmap="Greys", interpolation="nearest")
+axes[2].set_title("retained affinity (non-zeros)")
 for ax in axes:
     ax.set_xticks([])
     ax.set_yticks([])

@@ -13,7 +13,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skdeepcluster import DSC
-from skdeepcluster.dsc import dense_memory_bytes, shifted_laplacian_clustering
+from skdeepcluster.dsc import (dense_memory_bytes, offset_ratio, retained_affinity,
+                               shifted_laplacian_clustering)
+from skdeepcluster.dsc._coefficients import RidgeSelfExpression
 from skdeepcluster.datasets import make_subspaces
 from skdeepcluster.metrics import clustering_accuracy
 from skdeepcluster.model_selection import make_stability_scorer
@@ -102,8 +104,9 @@ def test_digits_quality_floor():
     X, y = X[idx], y[idx]
     m = DSC(n_clusters=10, input_shape=(1, 8, 8), pretrain_max_epochs=30,
             random_state=0).fit(X)
-    assert clustering_accuracy(y, m.labels_) >= 0.75
-    assert normalized_mutual_info_score(y, m.labels_) >= 0.70
+    # measured 0.884 / 0.841 (the released Adam optimiser: 0.862 / 0.827)
+    assert clustering_accuracy(y, m.labels_) >= 0.85
+    assert normalized_mutual_info_score(y, m.labels_) >= 0.80
 
 
 def test_reproducible(subspaces):
@@ -120,7 +123,9 @@ def test_pickle_roundtrip(subspaces, fitted):
     m2 = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(m2.predict(X), fitted.predict(X))
     np.testing.assert_array_equal(m2.transform(X), fitted.transform(X))
-    assert m2.net_.module_.C.numel() == 0  # C released from the net, kept in coef_
+    # the closed-form C is no parameter of the net; coef_ keeps it
+    assert not any(name == "C" or name.endswith(".C")
+                   for name, _ in m2.net_.module_.named_parameters())
 
 
 def test_subsample_mode(subspaces):
@@ -241,11 +246,14 @@ def test_angular_power(subspaces):
 
 @pytest.mark.slow
 def test_digits_full_quality():
-    """All 1,797 digits with the defaults: the benchmark's bar (about 30 s on a CPU)."""
+    """All 1,797 digits with the defaults: the benchmark's bar (about 30 s on a CPU).
+
+    Measured 0.917 / 0.882 on seeds 0, 1 and 2 (benchmarks/results/dsc.md); the
+    released Adam optimiser gave 0.859 / 0.837, the issue's bar is 0.88 / 0.82."""
     X, y = load_digits(return_X_y=True)
     m = DSC(n_clusters=10, input_shape=(1, 8, 8), random_state=0).fit(X)
-    assert clustering_accuracy(y, m.labels_) >= 0.84
-    assert normalized_mutual_info_score(y, m.labels_) >= 0.80
+    assert clustering_accuracy(y, m.labels_) >= 0.89
+    assert normalized_mutual_info_score(y, m.labels_) >= 0.85
 
 
 def test_verbose_shows_one_bar_per_stage(capsys):
@@ -256,3 +264,121 @@ def test_verbose_shows_one_bar_per_stage(capsys):
         assert f"[DSC] {stage}" in out
     assert "post-processing" in out and "train_loss" in out
     assert "dur" not in out  # skorch's tables only at verbose=2
+
+
+def _lsr(H, lam):
+    """Row-major LSR with diag(C) = 0 from its textbook formula: c_ij = -Z_ij / Z_ii."""
+    Z = np.linalg.inv(H @ H.T + lam * np.eye(len(H)))
+    C = -Z / np.diag(Z)[:, None]
+    np.fill_diagonal(C, 0.0)
+    return C
+
+
+@pytest.mark.parametrize("shape", [(40, 6), (12, 30)])  # D < n (Woodbury) and D > n
+def test_ridge_self_expression_is_lsr(shape):
+    H = np.random.RandomState(0).randn(*shape)
+    coef = RidgeSelfExpression(torch.as_tensor(H), lam=0.3)
+    C = coef.dense(torch.float64).numpy()
+    np.testing.assert_allclose(C, _lsr(H, 0.3), atol=1e-10)
+    # C @ H without forming C, and the relative error it reports
+    Ht = torch.as_tensor(H)
+    np.testing.assert_allclose(coef.apply(Ht).numpy(), C @ H, atol=1e-10)
+    rse = np.linalg.norm(H - C @ H) / np.linalg.norm(H)
+    assert coef.rse == pytest.approx(rse, rel=1e-9)
+    if shape[0] < shape[1]:  # n < D: no row is a combination of the others,
+        return               # the error cannot be brought down to a target
+    # the discrepancy principle: lam is set so that the error equals tol_rse
+    for tol in (0.1, 0.5):
+        c2 = RidgeSelfExpression(Ht, tol_rse=tol)
+        C2 = _lsr(H, c2.lam)
+        assert np.linalg.norm(H - C2 @ H) / np.linalg.norm(H) == pytest.approx(tol, rel=1e-6)
+
+
+@pytest.mark.parametrize("solver", ["gradient", "adam"])
+def test_trained_coefficient_solvers(subspaces, solver):
+    X, y = subspaces
+    m = DSC(n_clusters=5, coef_solver=solver, pretrain_max_epochs=30, random_state=0).fit(X)
+    assert clustering_accuracy(y, m.labels_) >= 0.95
+    assert m.lam_ is None and m.stop_reasons_["self_expression"] in ("rse", "loss_plateau")
+    rows = [r for r in m.history_ if r["stage"] == "self_expression"]
+    if solver == "gradient":  # the step is 1/L with L = 2 sigma_max(H_w)^2 (input layer here)
+        Xs = X * m.scale_
+        L = 2 * np.linalg.norm(Xs, 2) ** 2
+        assert rows[0]["lipschitz"] == pytest.approx(L, rel=1e-2)
+        assert rows[-1]["lipschitz"] == pytest.approx(L, rel=1e-4)  # warm-started
+        assert m.layer_weights_ == (1.0, 0.0, 0.0)
+    else:
+        assert m.layer_weights_ == (1.0, 1.0, 1.0)
+
+
+def test_closed_form_diagnostics(subspaces):
+    X, _ = subspaces
+    m = DSC(n_clusters=5, random_state=0, **{**FAST, "structured_norm_max_epochs": 0}).fit(X)
+    rows = [r for r in m.history_ if r["stage"] == "self_expression"]
+    # lam is chosen so that the relative self-expression error is tol_rse
+    assert all(abs(r["rse"] - m.tol_rse) < 1e-6 for r in rows)
+    assert all(0 < r["lam"] for r in rows) and m.lam_ > 0
+    assert m.affine_ is False and m.layer_weights_ == (1.0, 0.0, 0.0)
+    # coef_ is the closed-form LSR of the (scaled) input at lam_
+    np.testing.assert_allclose(m.coef_, _lsr(X * m.scale_, m.lam_), atol=2e-5)
+
+
+def test_noisy_subspaces_at_least_lsr():
+    """10 subspaces of dimension 9 in R^20 with noise 0.3: DSC >= LSR + the same
+    post-processing (measured 0.90 each on 1,000 rows; the released Adam optimiser
+    gave 0.29, benchmarks/results/dsc.md)."""
+    X, y = make_subspaces(1000, 20, n_clusters=10, subspace_dim=9, noise=0.3, random_state=0)
+    m = DSC(n_clusters=10, pretrain_max_epochs=5, structured_norm_max_epochs=0,
+            random_state=0).fit(X)
+    acc = clustering_accuracy(y, m.labels_)
+    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
+    lsr = shifted_laplacian_clustering(_lsr(Xn, 1.0), 10, 9, coef_norm="l2",
+                                       random_state=0)[0]
+    # the two differ by the k-means seed and lam only (0.895 against 0.904 here)
+    assert acc >= clustering_accuracy(y, lsr) - 0.02
+    assert acc >= 0.85
+
+
+def test_affine_model():
+    from sklearn.datasets import load_iris
+
+    Xi, yi = load_iris(return_X_y=True)
+    Xs, _ = make_subspaces(200, 10, n_clusters=2, subspace_dim=2, random_state=0)
+    assert offset_ratio(Xi) > 2 > 0.2 > offset_ratio(Xs)
+    m = DSC(n_clusters=3, random_state=0, **FAST).fit(Xi)
+    assert m.affine_ is True and m.n_features_in_ == 4
+    np.testing.assert_allclose(m.offset_, Xi.mean(axis=0))
+    assert m.transform(Xi[:5]).shape == (5, m.subspace_means_.shape[1])
+    assert clustering_accuracy(yi, m.labels_) >= 0.6
+    assert DSC(n_clusters=2, random_state=0, **FAST).fit(Xs).affine_ is False
+    assert DSC(n_clusters=2, affine=True, random_state=0, **FAST).fit(Xs).affine_ is True
+    Xd, _ = load_digits(return_X_y=True)
+    with pytest.raises(ValueError, match="affine=True is for tabular data"):
+        DSC(n_clusters=2, affine=True, input_shape=(1, 8, 8), **FAST).fit(Xd[:40])
+
+
+def test_retained_affinity_row_normalisation():
+    # sample 0 has coefficients 100 times larger than the others: without the
+    # normalisation it dominates every column; with it, all rows weigh the same
+    C = np.ones((4, 4)) - np.eye(4)
+    C[0] *= 100
+    A = retained_affinity(C, None).toarray()
+    assert A[0, 1] > 10 * A[2, 1]
+    for norm in ("l2", "l1", "max"):
+        An = retained_affinity(C, None, coef_norm=norm).toarray()
+        np.testing.assert_allclose(An[0, 1], An[2, 1])
+    with pytest.raises(ValueError, match="coef_norm"):
+        retained_affinity(C, None, coef_norm="l3")
+
+
+def test_coefficient_parameter_errors():
+    X, _ = make_subspaces(40, 16, n_clusters=2, subspace_dim=2, random_state=0)
+    with pytest.raises(ValueError, match="tol_rse=None is not allowed"):
+        DSC(n_clusters=2, tol_rse=None, **FAST).fit(X)
+    with pytest.raises(ValueError, match="layer_weights"):
+        DSC(n_clusters=2, layer_weights=(1.0, 0.0), **FAST).fit(X)
+    with pytest.raises(ValueError, match="coef_solver"):
+        DSC(n_clusters=2, coef_solver="lbfgs", **FAST).fit(X)
+    # tol_rse=None stays valid for a trained C (plateau rule only)
+    m = DSC(n_clusters=2, tol_rse=None, coef_solver="gradient", random_state=0, **FAST).fit(X)
+    assert m.stop_reasons_["self_expression"] in ("loss_plateau", "max_epochs")

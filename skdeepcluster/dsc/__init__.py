@@ -1,7 +1,7 @@
 """DSC: deep subspace clustering with one joint layer-wise self-expression matrix
 (LIHFSS-SVDSC, Sindičić & Kopriva 2025, on the DSC-Net architecture)."""
 
-from ._estimator import DSC, dense_memory_bytes
+from ._estimator import DSC, dense_memory_bytes, offset_ratio
 from ._postprocess import (
     angular_affinity,
     dscnet_postprocess,
@@ -14,6 +14,7 @@ __all__ = [
     "angular_affinity",
     "dense_memory_bytes",
     "dscnet_postprocess",
+    "offset_ratio",
     "retained_affinity",
     "shifted_laplacian_clustering",
 ]

@@ -15,21 +15,26 @@ from torch import nn
 
 from ..base import BaseDeepClusterer
 from ..utils import as_device_tensor, check_input_shape, check_memory, make_net, seeded
-from ._callbacks import PartitionUpdate, SelfExpressionStop, ZeroDiagonalGrad
-from ._losses import ReconstructionLoss, SelfExpressionLoss, StructuredNormLoss
-from ._module import AutoEncoder, Coefficients, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, SelfExpressive
+from ._callbacks import (ClosedFormCoefficients, LipschitzStep, PartitionUpdate,
+                         SelfExpressionStop, ZeroDiagonalGrad)
+from ._coefficients import CoefficientGD
+from ._losses import (ClosedFormSelfExpressionLoss, ReconstructionLoss, SelfExpressionLoss,
+                      StructuredNormLoss)
+from ._module import (AutoEncoder, Coefficients, ConvDecoder, ConvEncoder, EncoderLayers,
+                      MLPDecoder, MLPEncoder, SelfExpressive)
 from ._postprocess import dscnet_postprocess, shifted_laplacian_clustering
 
-__all__ = ["DSC", "dense_memory_bytes"]
+__all__ = ["DSC", "dense_memory_bytes", "offset_ratio"]
 
 _INT = Interval(Integral, 1, None, closed="left")
 _INT0 = Interval(Integral, 0, None, closed="left")
 _POS = Interval(Real, 0, None, closed="neither")
 
 
-def dense_memory_bytes(n_samples, layer_dims=()):
+def dense_memory_bytes(n_samples, layer_dims=(), coef_solver="closed_form", structured_norm=True):
     """Estimated peak bytes of a dense DSC fit on ``n_samples`` rows (float32).
 
+    With ``C`` a trained parameter (``coef_solver="adam"`` or ``"gradient"``),
     ``C``, its gradient and the two Adam moments take ``16 n^2`` bytes; the
     temporaries of the losses and of the retention step (``|C| + |C|^T``, the
     square root, masks, ``top-k``) take about as much again, and the layer
@@ -37,14 +42,70 @@ def dense_memory_bytes(n_samples, layer_dims=()):
 
         bytes ~ 32 n^2 + 16 n sum_v d_v
 
+    With ``coef_solver="closed_form"`` training keeps ``C`` factored (float64
+    ``n x r`` factors, ``r <= sum_v d_v``); ``C`` is formed once, in float32,
+    for the post-processing (``|C|``, ``|C| + |C|^T``, the mask of the
+    retained entries), and stage 2, when it runs, trains it with Adam as
+    above::
+
+        bytes ~ 12 n^2 + 40 n sum_v d_v     (no stage 2)
+
     Examples
     --------
     >>> from skdeepcluster.dsc import dense_memory_bytes
     >>> round(dense_memory_bytes(10_000) / 2**30, 2)
     2.98
+    >>> round(dense_memory_bytes(10_000, coef_solver="closed_form",
+    ...                          structured_norm=False) / 2**30, 2)
+    1.12
     """
     n = int(n_samples)
+    if coef_solver == "closed_form" and not structured_norm:
+        return 12 * n * n + 40 * n * int(sum(layer_dims))
     return 32 * n * n + 16 * n * int(sum(layer_dims))
+
+
+#: ``affine="auto"`` fits a table affinely when its rows sit this far from the
+#: origin relative to their spread (:func:`offset_ratio`). Measured: 2.6-20.6
+#: on the 14 tables of ``benchmarks/_tables.py``, 1.5 for digits as a table,
+#: 0.03-0.04 for unions of linear subspaces (``make_subspaces``).
+_AFFINE_OFFSET = 2.0
+
+
+def offset_ratio(X):
+    """How far the rows sit from the origin relative to their spread.
+
+    ``||mean(Z)|| / sqrt(mean_i ||z_i - mean(Z)||^2)`` with ``Z`` the columns
+    of ``X`` divided by their largest absolute value. A union of linear
+    subspaces through the origin (with points on both sides of it) has a ratio
+    near 0; tables of positive measurements (lengths, weights, concentrations)
+    have ratios of 2.6 to 21 in our suite: their classes are blobs away from
+    the origin, which linear subspaces through it cannot separate. DSC's
+    ``affine="auto"`` uses the affine model above 2.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+
+    Returns
+    -------
+    ratio : float
+
+    Examples
+    --------
+    >>> from skdeepcluster.dsc import offset_ratio
+    >>> from skdeepcluster.datasets import make_subspaces
+    >>> from sklearn.datasets import load_iris
+    >>> X, _ = make_subspaces(300, 10, n_clusters=3, subspace_dim=2, random_state=0)
+    >>> offset_ratio(X) < 0.2, offset_ratio(load_iris().data) > 2
+    (True, True)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    absmax = np.abs(X).max(axis=0)
+    Z = X / np.where(absmax > 0, absmax, 1.0)
+    mu = Z.mean(axis=0)
+    spread = np.sqrt(((Z - mu) ** 2).sum(axis=1).mean())
+    return float(np.linalg.norm(mu) / spread) if spread > 0 else float("inf")
 
 
 def _available_memory(device):
@@ -82,24 +143,33 @@ class DSC(BaseDeepClusterer):
     0. reconstruction pretraining of the autoencoder (Adam, full batch by
        default);
     1. joint self-expression: the encoder and ONE coefficient matrix ``C``
-       (``n x n``, zero diagonal, initialised to ``c_init``) minimise
-       ``sum_v ||H_v - C H_v||_F^2`` over ``H_0 = X`` and every encoder layer.
-       Stops at the first epoch ``t >= min_epochs`` where the relative
-       self-expression error ``rSE_t = sqrt(sum_v ||H_v - C H_v||^2 /
-       sum_v ||H_v||^2) <= tol_rse``, or where the relative loss change stayed
-       below ``tol`` for ``patience`` epochs, or at ``self_expression_max_epochs``. Stopping
-       early is the only regulariser: ``C`` drifts towards an identity-like
-       least-squares solution if trained on;
+       (``n x n``, zero diagonal) minimise ``sum_v w_v ||H_v - C H_v||_F^2``
+       over ``H_0 = X`` and every encoder layer. With
+       ``coef_solver="closed_form"`` (default) every epoch first sets ``C`` to
+       the exact minimiser of that sum plus ``lam ||C||_F^2`` for the current
+       layers (least-squares regression, LSR), with ``lam`` chosen so that the
+       relative self-expression error ``rSE = sqrt(sum_v w_v ||H_v - C H_v||^2 /
+       sum_v w_v ||H_v||^2)`` equals ``tol_rse`` (the discrepancy principle),
+       then takes one Adam step of the encoder on the relative errors of its
+       layers for that ``C``; it stops when the loss changed by less than
+       ``tol`` for ``patience`` epochs, or at ``self_expression_max_epochs``.
+       ``C`` is kept factored (``O(n sum_v d_v)`` memory) until the
+       post-processing. ``coef_solver="gradient"`` trains ``C`` by gradient
+       descent with step ``1/L`` (``L`` the Lipschitz constant) and
+       ``"adam"`` (the released method) by Adam; both start from ``c_init``
+       and stop at the first epoch ``t >= min_epochs`` with
+       ``rSE_t <= tol_rse``, or on the plateau rule;
     2. clustering-quality fine-tuning of ``C`` alone with an S3C-style
        structured norm, ``sum_{i,j: y_i != y_j} sqrt(|c_ij| + |c_ji| + eps)``,
        where the partition ``y`` is re-estimated by spectral clustering at every
        epoch. Stops when the partition has not changed for ``patience`` epochs,
        when the relative change of the cut is below ``structured_norm_tol``,
        or at ``structured_norm_max_epochs``;
-    3. post-processing: ``postprocess="shifted_laplacian"`` keeps the ``n_retained``
-       leading coefficients per column of ``(|C| + |C|^T)/2`` and clusters the
-       top eigenvectors of the shifted normalised Laplacian with k-means;
-       ``"dscnet"`` uses DSC-Net's ``thrC`` + ``post_proC``.
+    3. post-processing: ``postprocess="shifted_laplacian"`` divides every
+       sample's coefficients by their norm (``coef_norm``), keeps the
+       ``n_retained`` leading coefficients per column of ``(|C| + |C|^T)/2``
+       and clusters the top eigenvectors of the shifted normalised Laplacian
+       with k-means; ``"dscnet"`` uses DSC-Net's ``thrC`` + ``post_proC``.
 
     ``predict`` assigns new points to the nearest cluster subspace (the affine
     span of the top ``n_retained`` principal directions of each cluster's
@@ -107,12 +177,14 @@ class DSC(BaseDeepClusterer):
 
     Inputs are divided by their maximum absolute value (globally for images,
     per feature for tabular data, as :class:`~sklearn.preprocessing.MaxAbsScaler`
-    does); nothing is centred, so linear subspaces stay linear subspaces.
+    does); nothing is centred, so linear subspaces stay linear subspaces. Tables
+    whose rows sit far from the origin are fitted with the affine model instead
+    (``affine``).
 
-    Memory: ``C`` with its gradient and Adam state costs ``16 n^2`` bytes, about
-    ``32 n^2`` bytes with temporaries (:func:`dense_memory_bytes`): 3.2 GB for
-    10,000 rows, 12.8 GB for 20,000. On a CPU, time limits dense fits to a few
-    thousand rows. Above ``max_dense_samples`` rows, or beyond the
+    Memory: the closed-form ``C`` costs about ``12 n^2`` bytes at the
+    post-processing (:func:`dense_memory_bytes`): 1.2 GB for 10,000 rows,
+    4.8 GB for 20,000; a trained ``C`` with its gradient and Adam state
+    (stage 1 with a trained ``C``, or stage 2) about ``32 n^2``. Above ``max_dense_samples`` rows, or beyond the
     memory estimate (``mode="auto"``), the model is fitted on a random
     subsample of ``n_subsample`` rows and the other rows are assigned by
     nearest subspace.
@@ -139,7 +211,27 @@ class DSC(BaseDeepClusterer):
     pretrain : {"reconstruction"} or None, default="reconstruction"
         Stage 0. None skips pretraining (the encoder starts at random).
     lr : float, default=1e-3
-        Adam learning rate of every stage.
+        Adam learning rate of every stage (of the encoder; with
+        ``coef_solver="adam"`` also of ``C``).
+    coef_solver : {"closed_form", "gradient", "adam"}, default="closed_form"
+        How stage 1 updates ``C`` (see above). ``"closed_form"``: exact ridge
+        self-expression of the current layers every epoch, ``lam`` from
+        ``tol_rse``. ``"gradient"``: gradient descent with step ``1/L``,
+        ``L = 2 sigma_max(H_w)^2`` (``H_w`` the weighted layers side by side).
+        ``"adam"``: Adam on ``C`` as in the released code, whose per-coefficient
+        scaling loses the subspace structure on noisy data (kept for
+        comparison).
+    layer_weights : {"input", "all"} or tuple of float, default="input"
+        Weights ``w_v`` of the layers ``H_0 = X, H_1, ..., H_L`` in the
+        self-expression that determines ``C``. ``"input"``: only ``X``; the
+        encoder is still trained to be self-expressive with that ``C`` and
+        gives ``transform`` and ``predict``. ``"all"``: 1 for every layer (the
+        method's joint loss). With the closed-form ``C`` the encoder's layers
+        never improved the clustering in our measurements and sometimes spoilt
+        it (digits ACC 0.917 with the input against 0.871 with every layer;
+        Fashion-MNIST 0.545 against 0.543; noisy subspaces 0.90 against 0.25:
+        ReLU layers do not keep linear subspaces), hence the default. Ignored
+        by ``coef_solver="adam"`` (every layer weighs 1).
     pretrain_max_epochs : int, default=100
         Epochs of stage 0.
     batch_size : int or None, default=None
@@ -149,10 +241,22 @@ class DSC(BaseDeepClusterer):
         Maximum epochs of stage 1 (self-expression).
     structured_norm_max_epochs : int, default=200
         Maximum epochs of stage 2 (structured-norm fine-tuning; 0 skips it).
+    affine : bool or "auto", default="auto"
+        Tables only (``input_shape=None``). True standardises the columns and
+        appends a constant feature ``sqrt(n_features)`` (a homogeneous
+        coordinate), so that self-expression becomes (softly) affine,
+        ``sum_j c_ij ~ 1``: clusters may then be affine subspaces, blobs
+        (0-dimensional affine subspaces) included. "auto" is True when the
+        rows sit far from the origin, :func:`offset_ratio` above 2 (tables of
+        positive measurements), and False otherwise (linear subspaces through
+        the origin; images always). Standardise a table yourself and the rule
+        sees it centred: pass ``affine=True`` then.
     tol_rse : float or None, default=0.25
-        Stage 1 stops once the relative self-expression error is at most this.
+        Relative self-expression error that sets ``lam`` of the closed-form
+        ``C`` (required there); with a trained ``C``, stage 1 stops once the
+        error is at most this (None: plateau rule only).
     tol : float, default=1e-2
-        Stage 1 also stops when the relative loss change stayed below ``tol``
+        Stage 1 (also) stops when the relative loss change stayed below ``tol``
         for ``patience`` epochs.
     structured_norm_tol : float, default=1e-3
         Stage 2 stops when the relative change of the cut is below this.
@@ -161,14 +265,21 @@ class DSC(BaseDeepClusterer):
         (stage 2).
     min_epochs : int, default=10
         Stage 1 never stops before this epoch (Adam oscillates early).
+        Lower it to spend less time on the encoder with the closed-form ``C``.
     zero_diagonal : bool, default=True
         Keep ``diag(C) = 0`` (a point may not represent itself).
     c_init : float, default=1e-8
-        Initial value of every off-diagonal coefficient.
+        Initial value of every off-diagonal coefficient of a trained ``C``.
     postprocess : {"shifted_laplacian", "dscnet"}, default="shifted_laplacian"
         Final spectral step (see above): the retained affinity clustered on the
         shifted normalised Laplacian (LIHFSS, Sindičić & Kopriva), or DSC-Net's
         ``thrC`` + ``post_proC``.
+    coef_norm : {"l2", "l1", "max"} or None, default="l2"
+        With ``postprocess="shifted_laplacian"``, divide every sample's
+        coefficients (a row of ``|C|``) by their norm before symmetrising, as
+        SSC does (by the largest entry): otherwise samples with large
+        coefficients (LSR's grow with the leverage) dominate the affinity.
+        None keeps ``|C|`` as it is (the released code).
     dscnet_params : tuple (rho, dim, power) or None, default=None
         Parameters of ``postprocess="dscnet"``; None uses ``(0.2, 3, 1.0)``.
     angular_power : float or None, default=None
@@ -217,7 +328,9 @@ class DSC(BaseDeepClusterer):
         One record per epoch: ``"stage"`` (``"pretrain"``,
         ``"self_expression"``, ``"structured_norm"``), ``"epoch"`` (from 1
         within its stage) and what was measured (``"train_loss"``, ``"rse"``,
-        ``"cut"``, ``"stable_epochs"``, ``"dur"``).
+        ``"lam"`` (``lam / s_max``) and ``"rank"`` for the closed-form ``C``,
+        ``"lipschitz"`` for the gradient step, ``"cut"``, ``"stable_epochs"``,
+        ``"dur"``).
     stop_reasons_ : dict
         Why each stage stopped: ``"max_epochs"`` (pretraining always),
         ``"rse"`` or ``"loss_plateau"`` (stage 1), ``"stable_partition"`` or
@@ -226,12 +339,25 @@ class DSC(BaseDeepClusterer):
         Total epochs of all stages.
     fit_seconds_ : float
         Duration of the fit.
+    stage_seconds_ : dict
+        Seconds spent in ``"pretrain"``, ``"self_expression"``,
+        ``"coefficients"`` (forming the dense ``C``), ``"structured_norm"``,
+        ``"postprocess"`` and ``"subspaces"`` (cluster subspaces, and the
+        assignment of the other rows in subsample mode).
     net_ : skorch.NeuralNet
         The stage-1 net; its encoder (kept in float64 after fitting) gives
-        ``transform``. Its ``C`` parameter is released after fitting
+        ``transform``. A trained ``C`` parameter is released after fitting
         (``coef_`` holds the final ``C``).
+    layer_weights_ : tuple of float
+        The weights ``w_v`` used for ``C``.
+    lam_ : float or None
+        ``lam`` of the final closed-form ``C`` (None for a trained ``C``).
     scale_ : ndarray of shape (n_features,)
-        Multiplier applied to the inputs.
+        Multiplier applied to the inputs (after subtracting ``offset_``).
+    offset_ : ndarray of shape (n_features,)
+        Column means subtracted first (zeros unless ``affine_``).
+    affine_ : bool
+        Whether the affine model was used.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` has string column names.
@@ -264,6 +390,9 @@ class DSC(BaseDeepClusterer):
         "hidden_dims": [tuple, list, None],
         "pretrain": [StrOptions({"reconstruction"}), None],
         "lr": [_POS],
+        "coef_solver": [StrOptions({"closed_form", "gradient", "adam"})],
+        "layer_weights": [StrOptions({"all", "input"}), tuple, list],
+        "affine": ["boolean", StrOptions({"auto"})],
         "pretrain_max_epochs": [_INT0],
         "batch_size": [_INT, None],
         "self_expression_max_epochs": [_INT],
@@ -276,6 +405,7 @@ class DSC(BaseDeepClusterer):
         "zero_diagonal": ["boolean"],
         "c_init": [Interval(Real, None, None, closed="neither")],
         "postprocess": [StrOptions({"shifted_laplacian", "dscnet"})],
+        "coef_norm": [StrOptions({"l2", "l1", "max"}), None],
         "dscnet_params": [tuple, list, None],
         "angular_power": [_POS, None],
         "kmeans_n_init": [_INT],
@@ -289,10 +419,11 @@ class DSC(BaseDeepClusterer):
 
     def __init__(self, n_clusters=8, *, n_retained=9, input_shape=None, channels=(10, 20),
                  kernel_sizes=(3, 3), hidden_dims=None, pretrain="reconstruction",
-                 lr=1e-3, pretrain_max_epochs=100, batch_size=None, self_expression_max_epochs=1000,
+                 lr=1e-3, coef_solver="closed_form", layer_weights="input", affine="auto",
+                 pretrain_max_epochs=100, batch_size=None, self_expression_max_epochs=1000,
                  structured_norm_max_epochs=200, tol_rse=0.25, tol=1e-2, structured_norm_tol=1e-3, patience=10,
                  min_epochs=10, zero_diagonal=True, c_init=1e-8, postprocess="shifted_laplacian",
-                 dscnet_params=None, angular_power=None, kmeans_n_init=20, mode="auto",
+                 coef_norm="l2", dscnet_params=None, angular_power=None, kmeans_n_init=20, mode="auto",
                  n_subsample=None,
                  max_dense_samples=20000, max_memory=None, device="cpu",
                  random_state=None, verbose=0):
@@ -304,6 +435,9 @@ class DSC(BaseDeepClusterer):
         self.hidden_dims = hidden_dims
         self.pretrain = pretrain
         self.lr = lr
+        self.coef_solver = coef_solver
+        self.layer_weights = layer_weights
+        self.affine = affine
         self.pretrain_max_epochs = pretrain_max_epochs
         self.batch_size = batch_size
         self.self_expression_max_epochs = self_expression_max_epochs
@@ -316,6 +450,7 @@ class DSC(BaseDeepClusterer):
         self.zero_diagonal = zero_diagonal
         self.c_init = c_init
         self.postprocess = postprocess
+        self.coef_norm = coef_norm
         self.dscnet_params = dscnet_params
         self.angular_power = angular_power
         self.kmeans_n_init = kmeans_n_init
@@ -373,18 +508,37 @@ class DSC(BaseDeepClusterer):
         rng = setup.rng
         if self.dscnet_params is not None and len(tuple(self.dscnet_params)) != 3:
             raise ValueError("dscnet_params must be a tuple (rho, dim, power) or None.")
-        n, d = X.shape
-        shape = check_input_shape(self.input_shape, d)
+        if self.coef_solver == "closed_form" and self.tol_rse is None:
+            raise ValueError(
+                "coef_solver='closed_form' chooses lam from tol_rse, so tol_rse=None is not "
+                "allowed with it: pass a relative error such as tol_rse=0.25, or use "
+                "coef_solver='gradient' or 'adam' to stop on the loss plateau alone.")
+        n, d_in = X.shape
+        shape = check_input_shape(self.input_shape, d_in)
+        affine = self._resolve_affine(X, shape)
+        self.affine_ = affine
 
-        # scaling (no centring: linear subspaces stay linear)
-        absmax = np.abs(X).max(axis=0).astype(np.float64)
-        if shape is not None:
-            g = float(absmax.max())
-            scale = np.full(d, 1.0 / g if g > 0 else 1.0)
+        if affine:
+            # standardise, then a constant feature t = sqrt(#features): the
+            # self-expression becomes (softly) affine, sum_j c_ij ~ 1
+            self.offset_ = X.mean(axis=0).astype(np.float64)
+            std = X.std(axis=0).astype(np.float64)
+            scale = np.where(std > 0, 1.0 / np.where(std > 0, std, 1.0), 1.0)
+            self._homogeneous = float(np.sqrt(max(int((std > 0).sum()), 1)))
         else:
-            scale = np.where(absmax > 0, 1.0 / np.where(absmax > 0, absmax, 1.0), 1.0)
+            # scaling only (no centring: linear subspaces stay linear)
+            self.offset_ = np.zeros(d_in)
+            absmax = np.abs(X).max(axis=0).astype(np.float64)
+            if shape is not None:
+                g = float(absmax.max())
+                scale = np.full(d_in, 1.0 / g if g > 0 else 1.0)
+            else:
+                scale = np.where(absmax > 0, 1.0 / np.where(absmax > 0, absmax, 1.0), 1.0)
+            self._homogeneous = None
         self.scale_ = scale
-        self._nonneg_ = bool(X.min() >= 0)
+        Xp = self._prepare(X)
+        d = Xp.shape[1]
+        self._nonneg_ = bool(Xp.min() >= 0)
 
         with seeded(seeds["module"]):
             encoder, decoder = self._build_encoder(d, shape)
@@ -392,10 +546,15 @@ class DSC(BaseDeepClusterer):
             layer_dims = [d] + [int(np.prod(h.shape[1:]))
                                 for h in encoder(torch.zeros(1, d))]
         self._n_features_out = layer_dims[-1]
+        weights = self._resolve_layer_weights(len(layer_dims))
+        self.layer_weights_ = weights
+        self.lam_ = None
 
         # dense or subsample
         limit = self.max_memory if self.max_memory is not None else _available_memory(device)
-        need = dense_memory_bytes(n, layer_dims)
+        solver = self.coef_solver
+        stage2 = self.structured_norm_max_epochs > 0 and K > 1
+        need = dense_memory_bytes(n, layer_dims, solver, stage2)
         if self.mode == "dense":
             check_memory(
                 need, limit, f"A dense DSC fit on n_samples={n}",
@@ -414,11 +573,11 @@ class DSC(BaseDeepClusterer):
             m = self.n_subsample
             if m is None:
                 m = min(5000, self.max_dense_samples, n)
-                while m > 2 * K and dense_memory_bytes(m, layer_dims) > limit:
+                while m > 2 * K and dense_memory_bytes(m, layer_dims, solver, stage2) > limit:
                     m = int(m * 0.8)
             m = min(int(m), n)
             check_memory(
-                dense_memory_bytes(m, layer_dims), limit,
+                dense_memory_bytes(m, layer_dims, solver, stage2), limit,
                 f"A DSC fit on a subsample of n_subsample={m} rows",
                 "Lower n_subsample or raise max_memory.",
             )
@@ -436,7 +595,16 @@ class DSC(BaseDeepClusterer):
                   f"layer dims {layer_dims}, device {device}")
         self._device = device
 
-        Xt = as_device_tensor(X[fit_idx] * scale, device)
+        Xt = as_device_tensor(Xp[fit_idx], device)
+        del Xp
+        secs = self.stage_seconds_ = {}
+        tick = time.perf_counter()
+
+        def lap(name):
+            nonlocal tick
+            now = time.perf_counter()
+            secs[name] = secs.get(name, 0.0) + now - tick
+            tick = now
 
         # ---- stage 0: reconstruction pretraining -----------------------
         if self.pretrain == "reconstruction" and self.pretrain_max_epochs > 0:
@@ -451,45 +619,81 @@ class DSC(BaseDeepClusterer):
             encoder = net0.module_.encoder
             self._record_net("pretrain", net0, "max_epochs")
             del net0
+        lap("pretrain")
 
         # ---- stage 1: joint layer-wise self-expression -----------------
-        stop = SelfExpressionStop(self.tol_rse, self.tol, self.patience, self.min_epochs)
-        with seeded(seeds["self_expression"], device):
-            module = SelfExpressive(encoder, n_fit, self.c_init, self.zero_diagonal)
-            net1 = self._net("self_expression", module, SelfExpressionLoss,
-                             seeds["self_expression"], self.self_expression_max_epochs,
-                             callbacks=[("se_stop", stop)] + self._zero_diagonal(),
-                             iterator_valid__batch_size=2048)
-            net1.fit(Xt, None)
-        self._record_net("self_expression", net1, stop.stop_reason_)
-        self._log(f"stage 1: rSE {net1.history[-1, 'rse']:.3f} (stop: {stop.stop_reason_})")
-        C = net1.module_.C.detach().clone()
-        # release C and its Adam state from the stage-1 net (coef_ keeps C)
-        net1.module_.C = nn.Parameter(torch.zeros(0, 0, device=C.device))
-        net1.initialize_optimizer()
+        if solver == "closed_form":
+            stop = SelfExpressionStop(None, self.tol, self.patience, self.min_epochs)
+            coef = ClosedFormCoefficients(weights, self.tol_rse)
+            with seeded(seeds["self_expression"], device):
+                net1 = self._net("self_expression", EncoderLayers(encoder),
+                                 ClosedFormSelfExpressionLoss, seeds["self_expression"],
+                                 self.self_expression_max_epochs,
+                                 callbacks=[("coefficients", coef), ("se_stop", stop)],
+                                 iterator_valid__batch_size=2048)
+                net1.fit(Xt, None)
+            self._record_net("self_expression", net1, stop.stop_reason_)
+            self.lam_ = float(coef.coef_.lam)
+            lap("self_expression")
+            C = coef.coef_.dense(torch.float32)
+            del coef.coef_
+            self._log(f"stage 1: rSE {net1.history[-1, 'rse']:.3f}, lam/s_max "
+                      f"{net1.history[-1, 'lam']:.3g} (stop: {stop.stop_reason_})")
+        else:
+            stop = SelfExpressionStop(self.tol_rse, self.tol, self.patience, self.min_epochs)
+            if solver == "gradient":
+                extra = dict(criterion__weights=weights, optimizer=CoefficientGD,
+                             optimizer__param_groups=[("C", {"coef": True})])
+                callbacks = [("lipschitz", LipschitzStep())]
+            else:
+                extra, callbacks = {}, []
+            with seeded(seeds["self_expression"], device):
+                module = SelfExpressive(encoder, n_fit, self.c_init, self.zero_diagonal)
+                net1 = self._net("self_expression", module, SelfExpressionLoss,
+                                 seeds["self_expression"], self.self_expression_max_epochs,
+                                 callbacks=callbacks + [("se_stop", stop)] + self._zero_diagonal(),
+                                 iterator_valid__batch_size=2048, **extra)
+                net1.fit(Xt, None)
+            self._record_net("self_expression", net1, stop.stop_reason_)
+            self._log(f"stage 1: rSE {net1.history[-1, 'rse']:.3f} (stop: {stop.stop_reason_})")
+            C = net1.module_.C.detach().clone()
+            # release C and its optimiser state from the stage-1 net (coef_ keeps C)
+            net1.module_.C = nn.Parameter(torch.zeros(0, 0, device=C.device))
+            net1.initialize_optimizer()
+            lap("self_expression")
+
+        lap("coefficients")  # forming the dense C (closed form)
 
         # ---- stage 2: structured-norm fine-tuning of C -----------------
         if self.structured_norm_max_epochs > 0 and K > 1:
             update = PartitionUpdate(K, self.n_retained, self.kmeans_n_init,
                                      seeds["partition"], self.structured_norm_tol,
-                                     self.patience)
+                                     self.patience, coef_norm=self.coef_norm)
             with seeded(seeds["structured_norm"], device):
-                net2 = self._net("structured_norm", Coefficients(C), StructuredNormLoss,
+                # Adam steps relative to the size of C (the released code's C had
+                # entries of about lr * epochs; a closed-form C's are far smaller)
+                scale = 1.0
+                if solver != "adam":
+                    scale = float(C.abs().sum()) / max(n_fit * (n_fit - 1), 1)
+                    scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+                net2 = self._net("structured_norm", Coefficients(C, scale), StructuredNormLoss,
                                  seeds["structured_norm"], self.structured_norm_max_epochs,
                                  callbacks=[("partition", update)] + self._zero_diagonal())
                 net2.fit(Xt, None)
             self._record_net("structured_norm", net2, update.stop_reason_)
-            C = net2.module_.C.detach()
+            C = net2.module_.coefficients()
             del net2
         else:
             self.stop_reasons_["structured_norm"] = "skipped"
+        lap("structured_norm")
 
         # ---- post-processing -------------------------------------------
         t0 = time.perf_counter()
         if self.postprocess == "shifted_laplacian":
             fit_labels, A = shifted_laplacian_clustering(
                 C, K, self.n_retained, kmeans_n_init=self.kmeans_n_init,
-                angular_power=self.angular_power, random_state=seeds["postprocess"])
+                angular_power=self.angular_power, coef_norm=self.coef_norm,
+                random_state=seeds["postprocess"])
         else:
             rho, dim, power = self.dscnet_params or (0.2, 3, 1.0)
             fit_labels, A = dscnet_postprocess(C, K, rho, int(dim), power,
@@ -499,6 +703,7 @@ class DSC(BaseDeepClusterer):
         self.coef_ = C.cpu().numpy().astype(np.float32, copy=False)
         del C
         self.affinity_ = A
+        lap("postprocess")
         # inference in float64 (in batches of 2048 rows) through the stage-1 net
         net1.module_.double()
         self.net_ = net1
@@ -524,9 +729,43 @@ class DSC(BaseDeepClusterer):
             rest = np.setdiff1d(np.arange(n), fit_idx)
             labels[rest] = self._nearest_subspace(self._features(X[rest]))[0]
         self.labels_ = labels
+        lap("subspaces")  # cluster subspaces, and the other rows in subsample mode
         del self._device
         self._finish_diagnostics()
         return self
+
+    def _prepare(self, X):
+        """Scaled (affine: standardised, plus the constant feature) float64 rows."""
+        Xp = (np.asarray(X, dtype=np.float64) - self.offset_) * self.scale_
+        if self._homogeneous is not None:
+            Xp = np.hstack([Xp, np.full((len(Xp), 1), self._homogeneous)])
+        return Xp
+
+    def _resolve_affine(self, X, shape):
+        if self.affine is True:
+            if shape is not None:
+                raise ValueError(
+                    "affine=True is for tabular data (input_shape=None): images are "
+                    "fitted as linear subspaces. Pass input_shape=None to treat the "
+                    "pixels as table columns, or affine=False.")
+            return True
+        if self.affine == "auto" and shape is None:
+            return offset_ratio(X) > _AFFINE_OFFSET
+        return False
+
+    def _resolve_layer_weights(self, n_layers):
+        lw = self.layer_weights
+        if self.coef_solver == "adam":
+            return (1.0,) * n_layers
+        if isinstance(lw, str):
+            return (1.0,) * n_layers if lw == "all" else (1.0,) + (0.0,) * (n_layers - 1)
+        weights = tuple(float(w) for w in lw)
+        if (len(weights) != n_layers or not all(np.isfinite(weights))
+                or min(weights) < 0 or max(weights) <= 0):
+            raise ValueError(
+                f"layer_weights must have one non-negative weight per layer, input "
+                f"included ({n_layers} here), with at least one positive; got {lw!r}.")
+        return weights
 
     def _zero_diagonal(self):
         return [("zero_diagonal", ZeroDiagonalGrad())] if self.zero_diagonal else []
@@ -543,9 +782,8 @@ class DSC(BaseDeepClusterer):
     # ------------------------------------------------------------------ #
     def _features(self, X):
         """L2-normalised last-layer features, computed in float64 (no attribute writes)."""
-        Xs = torch.as_tensor(np.asarray(X, dtype=np.float64) * self.scale_,
-                             device=self.net_.device)
-        out = [layers[-1] for layers, _ in
+        Xs = torch.as_tensor(self._prepare(X), device=self.net_.device)
+        out = [(y[0] if isinstance(y, tuple) else y)[-1] for y in
                self.net_.forward_iter(Xs, training=False, device="cpu")]
         Fm = (torch.cat(out).numpy() if out
               else np.zeros((0, self._n_features_out)))

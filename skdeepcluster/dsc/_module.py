@@ -5,8 +5,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["AutoEncoder", "Coefficients", "ConvDecoder", "ConvEncoder", "MLPDecoder",
-           "MLPEncoder", "SelfExpressive"]
+__all__ = ["AutoEncoder", "Coefficients", "ConvDecoder", "ConvEncoder", "EncoderLayers",
+           "MLPDecoder", "MLPEncoder", "SelfExpressive"]
 
 
 def _same_pads(size, kernel, stride=2):
@@ -156,12 +156,38 @@ class SelfExpressive(nn.Module):
         return [x] + [h.reshape(len(h), -1) for h in self.encoder(x)], self.C
 
 
-class Coefficients(nn.Module):
-    """Stage 2 holds only ``C``; ``forward`` ignores the data and returns it."""
+class EncoderLayers(nn.Module):
+    """The encoder of stage 1 when ``C`` is solved in closed form (not a parameter).
 
-    def __init__(self, C):
+    ``forward`` returns the flattened layers ``[H_0 = X, H_1, ..., H_L]``.
+    """
+
+    def __init__(self, encoder):
         super().__init__()
-        self.C = nn.Parameter(C)
+        self.encoder = encoder
 
     def forward(self, x):
-        return self.C
+        return [x] + [h.reshape(len(h), -1) for h in self.encoder(x)]
+
+
+class Coefficients(nn.Module):
+    """Stage 2 holds only ``C``; ``forward`` ignores the data and returns it.
+
+    ``C`` is stored divided by ``scale`` (a buffer) and returned multiplied by
+    it, so that Adam's steps of about ``lr`` per coefficient are steps of about
+    ``lr * scale``: with ``scale`` the mean ``|c_ij|`` they are relative to the
+    coefficients' size whatever the solver of stage 1 (a closed-form ``C`` has
+    entries far below ``lr``, which unscaled steps would swamp).
+    """
+
+    def __init__(self, C, scale=1.0):
+        super().__init__()
+        self.register_buffer("scale", torch.as_tensor(float(scale), dtype=C.dtype, device=C.device))
+        self.C = nn.Parameter(C / self.scale if scale != 1.0 else C)
+
+    def forward(self, x):
+        return self.C * self.scale if float(self.scale) != 1.0 else self.C
+
+    def coefficients(self):
+        """``C`` itself (detached)."""
+        return self.forward(None).detach()

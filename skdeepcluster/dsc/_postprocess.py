@@ -14,11 +14,29 @@ __all__ = ["angular_affinity", "dscnet_postprocess", "retained_affinity",
            "shifted_laplacian_clustering"]
 
 
-def retained_affinity(C, n_retained=9):
+def _normalize_rows(C, coef_norm):
+    """Divide every row of ``|C|`` (one sample's coefficients) by its norm."""
+    A = C.abs()
+    if coef_norm is None:
+        return A
+    if coef_norm == "l2":
+        scale = torch.linalg.vector_norm(A, dim=1, keepdim=True)
+    elif coef_norm == "l1":
+        scale = A.sum(dim=1, keepdim=True)
+    elif coef_norm == "max":
+        scale = A.max(dim=1, keepdim=True).values
+    else:
+        raise ValueError(f"coef_norm must be 'l2', 'l1', 'max' or None, got {coef_norm!r}.")
+    return A.div_(scale.clamp(min=torch.finfo(A.dtype).tiny))
+
+
+def retained_affinity(C, n_retained=9, coef_norm=None):
     """Symmetric affinity keeping the ``n_retained`` leading coefficients per column.
 
-    ``A = (|C| + |C|^T) / 2`` with a zero diagonal; per column the ``n_retained``
-    largest entries are kept (ties keep more, zeros are dropped); the result is
+    ``A = (|C| + |C|^T) / 2`` with a zero diagonal, where every row of ``|C|``
+    (the coefficients of one sample, ``x_i ~ sum_j c_ij x_j``) is first divided
+    by its norm if ``coef_norm`` is set; per column the ``n_retained`` largest
+    entries are kept (ties keep more, zeros are dropped); the result is
     symmetrised again, ``(A + A^T) / 2``.
 
     Parameters
@@ -28,6 +46,11 @@ def retained_affinity(C, n_retained=9):
         dense part; only the kept entries are copied to the CPU).
     n_retained : int or None, default=9
         Coefficients kept per column; None or 0 keeps every non-zero entry.
+    coef_norm : {"l2", "l1", "max"} or None, default=None
+        Normalisation of every sample's coefficients before symmetrising: as
+        in SSC (Elhamifar & Vidal, which divides by the largest entry), no
+        sample dominates the affinity because its coefficients are large
+        (LSR's ``c_ij = K_ij / (1 - g_i)`` grows with the leverage ``g_i``).
 
     Returns
     -------
@@ -36,7 +59,7 @@ def retained_affinity(C, n_retained=9):
     with torch.no_grad():
         Ct = torch.as_tensor(C)
         n = Ct.shape[0]
-        A = Ct.abs()
+        A = _normalize_rows(Ct, coef_norm)
         A = A + A.T
         A.mul_(0.5)
         A.fill_diagonal_(0.0)
@@ -99,8 +122,8 @@ def angular_affinity(A, power=2.0):
 
 
 def _spectral_partition(C, n_clusters, n_retained, n_init=20, seed=0, warm_labels=None,
-                        angular_power=None):
-    A = retained_affinity(C, n_retained)
+                        angular_power=None, coef_norm=None):
+    A = retained_affinity(C, n_retained, coef_norm)
     if angular_power is not None:
         A = angular_affinity(A, angular_power)
     V = _shifted_laplacian_embedding(A, n_clusters, seed)
@@ -115,11 +138,12 @@ def _spectral_partition(C, n_clusters, n_retained, n_init=20, seed=0, warm_label
 
 
 def shifted_laplacian_clustering(C, n_clusters, n_retained=9, *, kmeans_n_init=20,
-                                 angular_power=None, random_state=0):
+                                 angular_power=None, coef_norm=None, random_state=0):
     """LIHFSS/MLG-DSC post-processing: retained affinity + shifted-Laplacian spectral.
 
     Keeps the ``n_retained`` leading coefficients per column of
-    ``(|C| + |C|^T) / 2`` (diagonal zeroed), takes the top ``n_clusters``
+    ``(|C| + |C|^T) / 2`` (diagonal zeroed; rows of ``|C|`` normalised first
+    if ``coef_norm`` is set, see :func:`retained_affinity`), takes the top ``n_clusters``
     eigenvectors of ``I + D^-1/2 A D^-1/2`` (the smallest of the symmetric
     normalised Laplacian), normalises their rows and runs k-means
     (``kmeans_n_init`` restarts, 1000 iterations, fixed seed).
@@ -133,6 +157,8 @@ def shifted_laplacian_clustering(C, n_clusters, n_retained=9, *, kmeans_n_init=2
     angular_power : float or None, default=None
         If set, the retained affinity is mapped to MLG-DSC's angular domain
         (:func:`angular_affinity`) before the spectral step.
+    coef_norm : {"l2", "l1", "max"} or None, default=None
+        Normalise every sample's coefficients first (:func:`retained_affinity`).
     random_state : int, default=0
 
     Returns
@@ -152,7 +178,8 @@ def shifted_laplacian_clustering(C, n_clusters, n_retained=9, *, kmeans_n_init=2
     """
     seed = int(check_random_state(random_state).randint(0, 2**31 - 1))
     labels, A, _ = _spectral_partition(C, n_clusters, n_retained, n_init=kmeans_n_init,
-                                       seed=seed, angular_power=angular_power)
+                                       seed=seed, angular_power=angular_power,
+                                       coef_norm=coef_norm)
     return labels, A
 
 
