@@ -170,15 +170,20 @@ class BaseDeepClusterer(DiagnosticsMixin, ClassNamePrefixFeaturesOutMixin, Clust
         """The RandomState the named seeds come from."""
         return check_random_state(self.random_state)
 
-    def _fit_setup(self, X, *, ensure_min_samples=2, n_samples=None):
+    def _check_n_clusters(self, X, y, n_samples):
+        """The validated number of clusters (override for other rules, e.g.
+        ``"auto"`` or a count of unlabelled rows in ``y``)."""
+        return check_n_clusters(self.n_clusters, n_samples)
+
+    def _fit_setup(self, X, y=None, *, ensure_min_samples=2, n_samples=None):
         """Validate ``X``, then ``n_clusters``; resolve the device; draw named seeds.
 
         ``n_samples`` (default: the rows of X) is what ``n_clusters`` is checked
-        against.
+        against by :meth:`_check_n_clusters`, which also receives ``y``.
         """
         X = validate_data(self, X, dtype=(np.float64, np.float32),
                           ensure_min_samples=ensure_min_samples)
-        K = check_n_clusters(self.n_clusters, len(X) if n_samples is None else n_samples)
+        K = self._check_n_clusters(X, y, len(X) if n_samples is None else n_samples)
         device = resolve_device(self.device)
         rng = self._random_source()
         seeds = dict(zip(self._seed_names, draw_seeds(rng, len(self._seed_names))))

@@ -1,34 +1,22 @@
 """PBN: Projection-Based NCD network (Troisemaine et al., 2024), trained with skorch."""
 
-import copy
-import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    ClusterMixin,
-    TransformerMixin,
-)
-from sklearn.utils import check_random_state
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from torch import nn
 
+from ..base import BaseDeepClusterer
 from ..utils import (
-    IndexedNet,
     as_device_tensor,
     cpu_threads,
     fit_kmeans,
-    history_to_list,
     knn_indices,
     make_net,
-    resolve_device,
-    run_in_batches,
     seeded,
-    torch_seed,
 )
 from ..utils._graph import (
     _cluster_qr,
@@ -45,79 +33,26 @@ from ._base import (
     nearest_center,
     silhouette,
 )
+from ._losses import PBNLoss
+from ._module import PBNModule
 
 __all__ = ["PBN"]
 
-
-def _block(n_in, n_out, dropout):
-    return [nn.Linear(n_in, n_out), nn.ReLU(), nn.BatchNorm1d(n_out), nn.Dropout(dropout)]
-
-
-class _PBNModule(nn.Module):
-    """Encoder -> (L2-normalised) latent -> {linear classifier, decoder}."""
-
-    def __init__(self, n_features, hidden_dims, latent_dim, n_known, dropout,
-                 normalize_latent):
-        super().__init__()
-        layers, prev = [], n_features
-        for h in hidden_dims:
-            layers += _block(prev, h, dropout)
-            prev = h
-        layers.append(nn.Linear(prev, latent_dim))  # the latent layer is purely linear
-        self.encoder = nn.Sequential(*layers)
-        layers, prev = [], latent_dim
-        for h in reversed(hidden_dims):
-            layers += _block(prev, h, dropout)
-            prev = h
-        layers.append(nn.Linear(prev, n_features))
-        self.decoder = nn.Sequential(*layers)
-        self.classifier = nn.Linear(latent_dim, n_known) if n_known > 0 else None
-        self.normalize_latent = normalize_latent
-
-    def encode(self, x):
-        z = self.encoder(x)
-        return F.normalize(z, dim=1) if self.normalize_latent else z
-
-    def forward(self, x):
-        z = self.encode(x)
-        logits = self.classifier(z) if self.classifier is not None else z[:, :0]
-        return z, logits, self.decoder(z)
+#: rows per batch of inference (``transform``)
+INFER_BATCH = 1024
 
 
-class _PBNNet(IndexedNet):
-    """w * CE(known rows) + (1 - w) * per-row summed squared reconstruction error.
+def _latent(net, X):
+    """The latent rows of ``X`` (float64 numpy) through skorch's ``forward_iter``.
 
-    ``known_y_`` (set before fit, cleared after) is a per-sample tensor on the
-    device holding the known-class code of each row and -1 for unlabelled rows; the
-    batch indices gather it.
+    The trained network is kept in float64, so that a row's code does not depend
+    on the batch it comes in (float32 matrix products round differently for
+    different batch shapes).
     """
-
-    known_y_ = None
-    w_ = 0.0
-
-    def compute_loss(self, y_pred, idx, X, training):
-        z, logits, x_hat = y_pred
-        rec = ((x_hat - X) ** 2).sum(1).mean()
-        if self.known_y_ is None or logits.shape[1] == 0:
-            return rec
-        yb = self.known_y_[idx]
-        if bool((yb >= 0).any()):
-            ce = F.cross_entropy(logits, yb, ignore_index=-1)
-        else:  # no labelled row in this batch: CE would be NaN
-            ce = logits.sum() * 0.0
-        return self.w_ * ce + (1.0 - self.w_) * rec
-
-
-def _encode(module, xb):
-    return module.encode(xb)
-
-
-def _latent(module, X, device):
-    """The latent rows of ``X`` computed in float64 on a copy of the network, so
-    that a row's code does not depend on the batch it comes in (float32 matrix
-    products round differently for different batch shapes)."""
-    module64 = copy.deepcopy(module).double()
-    return run_in_batches(module64, X, _encode, device)
+    Xt = as_device_tensor(X, net.device, torch.float64)
+    with torch.no_grad():
+        Z = [out[0] for out in net.forward_iter(Xt, training=False, device=net.device)]
+    return torch.cat(Z).cpu().numpy()
 
 
 #: Default network sizes: hidden ``max(HIDDEN_MIN, 3d // 4)``, latent
@@ -158,8 +93,7 @@ def _safe_batch_size(n, batch_size):
     return bs
 
 
-class PBN(NCDMixin, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin,
-          BaseEstimator):
+class PBN(NCDMixin, BaseDeepClusterer):
     """Projection-Based NCD network: a latent space shaped by the known classes.
 
     An encoder (Linear, ReLU, BatchNorm, Dropout blocks and a linear latent layer)
@@ -224,13 +158,15 @@ class PBN(NCDMixin, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMi
         "cpu", "cuda", "cuda:N" or "auto".
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
-        >0 prints skorch's per-epoch table.
+        0 silent; 1 a progress bar for the training and one line per step of
+        the clustering; 2 also skorch's per-epoch table.
 
     Attributes
     ----------
     net_ : skorch.NeuralNet
         The trained network (its ``module_`` has ``encoder``, ``decoder``,
-        ``classifier``).
+        ``classifier``). It is kept in float64 after training, so that a row's
+        latent code does not depend on the batch it is computed in.
     labels_ : ndarray of shape (n_samples,)
         Novel cluster of each unlabelled training row, -1 for labelled rows.
     transduction_ : ndarray of shape (n_samples,)
@@ -248,9 +184,14 @@ class PBN(NCDMixin, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMi
         (averaged over the splits; k is where it reaches 1). Without known
         classes: the silhouette per candidate k. None otherwise.
     history_ : list of dict
-        Per-epoch training loss.
+        One record per training epoch: ``"stage"`` (``"train"``), ``"epoch"``,
+        ``"train_loss"``, ``"dur"``.
+    stop_reasons_ : dict
+        Why the training stage ended (``{"train": "max_epochs"}``).
     n_iter_ : int
         Epochs run.
+    fit_seconds_ : float
+        Wall-clock seconds of ``fit``.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when X has string feature names.
@@ -275,6 +216,26 @@ class PBN(NCDMixin, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMi
     ((200, 16), (3,))
     """
 
+    _parameter_constraints: dict = {
+        **BaseDeepClusterer._parameter_constraints,
+        "n_clusters": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "latent_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "hidden_dims": ["array-like", None],
+        "w": [Interval(Real, 0, 1, closed="both")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "normalize_latent": ["boolean"],
+        "clustering": [StrOptions({"spectral", "kmeans"})],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "k_range": [tuple, list],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    _seed_names = ("module",)
+
     def __init__(self, n_clusters="auto", *, latent_dim=None, hidden_dims=None, w=0.9,
                  lr=5e-4, dropout=0.2, batch_size=512, max_epochs=200,
                  weight_decay=0.01, normalize_latent=True, clustering="spectral",
@@ -298,35 +259,27 @@ class PBN(NCDMixin, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMi
         self.random_state = random_state
         self.verbose = verbose
 
-    def _check_params(self, d):
-        if not (isinstance(self.w, numbers.Real) and 0 <= self.w <= 1):
-            raise ValueError(f"w must be in [0, 1], got {self.w!r}.")
-        if not (isinstance(self.dropout, numbers.Real) and 0 <= self.dropout < 1):
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
-        for name in ("batch_size", "max_epochs", "n_init", "n_neighbors"):
-            v = getattr(self, name)
-            if isinstance(v, (bool, np.bool_)) or not isinstance(
-                    v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
-        if self.clustering not in ("spectral", "kmeans"):
-            raise ValueError("clustering must be 'spectral' or 'kmeans', got "
-                             f"{self.clustering!r}.")
+    def _network_sizes(self, d):
+        """``(latent_dim, hidden_dims)`` for ``d`` input features."""
         latent = (self.latent_dim if self.latent_dim is not None
                   else max(LATENT_MIN, d // 2))
-        if isinstance(latent, (bool, np.bool_)) or not isinstance(
-                latent, numbers.Integral) or latent < 1:
-            raise ValueError(f"latent_dim must be a positive integer, got {latent!r}.")
         hidden = (self.hidden_dims if self.hidden_dims is not None
                   else (max(HIDDEN_MIN, 3 * d // 4),))
         try:
             hidden = tuple(int(h) for h in hidden)
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             raise ValueError(f"hidden_dims must be a tuple of ints, got {hidden!r}."
                              ) from exc
         if any(h < 1 for h in hidden):
             raise ValueError(f"hidden_dims must be positive, got {hidden!r}.")
         return int(latent), hidden
 
+    def _check_n_clusters(self, X, y, n_samples):
+        """``n_clusters`` (int or "auto") against the unlabelled rows of ``y``."""
+        known = check_ncd_labels(y, len(X))[0]
+        return check_ncd_n_clusters(self.n_clusters, int((~known).sum()), self.k_range)
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Train the network on all rows, then cluster the unlabelled rows.
 
@@ -340,41 +293,36 @@ class PBN(NCDMixin, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMi
         -------
         self : PBN
         """
-        X = validate_data(self, X, dtype=(np.float64, np.float32),
-                          ensure_min_samples=2)
+        setup = self._fit_setup(X, y)
+        X, k, device, seeds = setup
         known, codes, classes = check_ncd_labels(y, len(X))
         n, d = X.shape
-        latent, hidden = self._check_params(d)
-        n_u = int((~known).sum())
-        k = check_ncd_n_clusters(self.n_clusters, n_u, self.k_range)
-        device = resolve_device(self.device)
-        rng = check_random_state(self.random_state)
-        seed = torch_seed(rng)
+        latent, hidden = self._network_sizes(d)
         Xt = as_device_tensor(X, device)
         # small MLPs run as many tiny kernels: one CPU thread is faster (and on a
         # busy machine several times faster) than OpenMP's default team
         width = max((*hidden, latent, d))
-        with seeded(seed, device), cpu_threads(device, min(self.batch_size, n) * width):
-            module = _PBNModule(d, hidden, latent, len(classes), float(self.dropout),
-                                bool(self.normalize_latent))
+        verbose, progress = self._net_verbosity("train", self.max_epochs)
+        with seeded(seeds["module"], device), cpu_threads(
+                device, min(self.batch_size, n) * width):
+            module = PBNModule(d, hidden, latent, len(classes), float(self.dropout),
+                               bool(self.normalize_latent))
             net = make_net(
-                _PBNNet, module, device=device, seed=seed, lr=self.lr,
+                module, PBNLoss, device=device, seed=seeds["module"], lr=self.lr,
                 max_epochs=self.max_epochs,
                 batch_size=_safe_batch_size(n, self.batch_size),
                 optimizer=torch.optim.AdamW,
                 optimizer__weight_decay=self.weight_decay,
-                verbose=self.verbose)
-            net.w_ = float(self.w)
-            net.known_y_ = (torch.as_tensor(codes, device=device)
-                            if len(classes) else None)
-            net.fit(Xt, None)
-        net.known_y_ = None  # keep the pickled net free of device buffers
+                criterion__w=float(self.w),
+                iterator_valid__batch_size=INFER_BATCH,
+                callbacks=progress, verbose=verbose)
+            net.fit(Xt, torch.as_tensor(codes, device=device))
+        net.module_.double()  # see _latent
         self.net_ = net
-        self.history_ = history_to_list(net)
-        self.n_iter_ = len(self.history_)
-        Z = _latent(net.module_, X, device)
+        self._record_net("train", net, "max_epochs")
+        Z = _latent(net, X)
         Zu = Z[~known]
-        km_seed = rng.randint(2**31 - 1)
+        km_seed = setup.rng.randint(2**31 - 1)
         self.k_scores_ = None
         if k == "auto":
             def run(kk):
@@ -397,6 +345,8 @@ class PBN(NCDMixin, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMi
         self.inertia_ = float(((Zu64 - self.cluster_centers_[labels]) ** 2).sum())
         self._n_features_out = latent
         self._set_ncd_results(known, codes, classes, labels)
+        self._log(f"{k} novel clusters ({self.clustering})")
+        self._finish_diagnostics()
         return self
 
     def _cluster(self, Zu, k, seed, device):
@@ -424,11 +374,17 @@ class PBN(NCDMixin, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMi
         """L2-normalised latent representation, shape (n_samples, latent_dim)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        return _latent(self.net_.module_, X, self.net_.device)
+        return _latent(self.net_, X)
 
     def predict(self, X):
         """Nearest novel centre in the latent space (0 .. n_clusters_-1)."""
         return nearest_center(self.transform(X), self.cluster_centers_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # the latent rows come from the float64 network whatever the input dtype
+        tags.transformer_tags.preserves_dtype = ["float64"]
+        return tags
 
     def score(self, X, y=None):
         """Mean silhouette of ``predict(X)`` in the latent space (higher is better).

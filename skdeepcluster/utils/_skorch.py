@@ -19,12 +19,9 @@ __all__ = [
     "DeviceBatches",
     "DeviceNet",
     "EpochSeeder",
-    "IndexedNet",
     "RandomHoldout",
     "as_device_tensor",
-    "history_to_list",
     "make_net",
-    "run_in_batches",
 ]
 
 
@@ -152,20 +149,6 @@ class DeviceNet(NeuralNet):
             self.cuda_dependent_attributes_ = saved
 
 
-class IndexedNet(DeviceNet):
-    """A net whose loss is a method ``compute_loss(y_pred, idx, X, training)``.
-
-    Kept for the estimators not yet moved to criterion modules (DSC, PBN);
-    new code uses :class:`DeviceNet` with a criterion module.
-    """
-
-    def compute_loss(self, y_pred, idx, X, training):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        return self.compute_loss(y_pred, y_true, X, training)
-
-
 def make_net(
     module,
     criterion,
@@ -190,14 +173,8 @@ def make_net(
     keyword arguments. Mini-batches are slices of on-device tensors
     (:class:`DeviceBatches`), reshuffled every epoch from ``seed`` (in row
     order with ``shuffle=False``).
-
-    For the estimators not yet moved to criterion modules, ``make_net(NetClass,
-    module, ...)`` with an :class:`IndexedNet` subclass still works.
     """
-    net_class = DeviceNet
-    if isinstance(module, type) and issubclass(module, NeuralNet):
-        net_class, module, criterion = module, criterion, torch.nn.MSELoss
-    return net_class(
+    return DeviceNet(
         module=module,
         criterion=criterion,
         optimizer=optimizer,
@@ -232,37 +209,3 @@ def early_stopping(patience, monitor="valid_loss", threshold=1e-4, lower_is_bett
         load_best=True,
         sink=_silent,
     )
-
-
-@torch.no_grad()
-def run_in_batches(module, X, fn, device, batch_size=1024):
-    """Apply ``fn(module, xb)`` over row batches of ``X`` in eval mode.
-
-    ``X`` is cast to the module's parameter dtype. Returns the concatenated
-    outputs as CPU numpy float64 arrays (a tuple when ``fn`` returns a tuple). The module's train/eval mode is restored afterwards.
-    """
-    was_training = module.training
-    module.eval()
-    param = next(module.parameters(), None)
-    dtype = param.dtype if param is not None and param.is_floating_point() else torch.float32
-    try:
-        Xt = as_device_tensor(X, device, dtype)
-        outs = []
-        for start in range(0, len(Xt), batch_size):
-            out = fn(module, Xt[start : start + batch_size])
-            outs.append(out if isinstance(out, tuple) else (out,))
-        cols = [
-            torch.cat([o[i] for o in outs]).detach().cpu().double().numpy()
-            for i in range(len(outs[0]))
-        ]
-    finally:
-        module.train(was_training)
-    return cols[0] if len(cols) == 1 else tuple(cols)
-
-
-def history_to_list(net):
-    """A skorch net's history as plain picklable dicts (batches dropped)."""
-    rows = []
-    for row in net.history:
-        rows.append({k: v for k, v in row.items() if k != "batches"})
-    return rows

@@ -1,0 +1,59 @@
+"""PBN's network: an MLP autoencoder with a linear known-class classifier on its
+(L2-normalised) latent layer."""
+
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["PBNModule"]
+
+
+def _block(n_in, n_out, dropout):
+    return [nn.Linear(n_in, n_out), nn.ReLU(), nn.BatchNorm1d(n_out), nn.Dropout(dropout)]
+
+
+class PBNModule(nn.Module):
+    """Encoder -> (L2-normalised) latent -> {linear classifier, decoder}.
+
+    ``forward`` returns ``(z, logits, x_hat, x)``: the latent rows, the known-class
+    logits (zero columns without known classes), the reconstruction and the
+    input itself (the reconstruction target of :class:`~._losses.PBNLoss`).
+
+    Parameters
+    ----------
+    n_features : int
+    hidden_dims : tuple of int
+        Widths of the encoder's hidden blocks (Linear, ReLU, BatchNorm,
+        Dropout); the decoder mirrors them.
+    latent_dim : int
+    n_known : int
+        Number of known classes; 0 builds no classifier.
+    dropout : float
+    normalize_latent : bool
+    """
+
+    def __init__(self, n_features, hidden_dims, latent_dim, n_known, dropout,
+                 normalize_latent):
+        super().__init__()
+        layers, prev = [], n_features
+        for h in hidden_dims:
+            layers += _block(prev, h, dropout)
+            prev = h
+        layers.append(nn.Linear(prev, latent_dim))  # the latent layer is purely linear
+        self.encoder = nn.Sequential(*layers)
+        layers, prev = [], latent_dim
+        for h in reversed(hidden_dims):
+            layers += _block(prev, h, dropout)
+            prev = h
+        layers.append(nn.Linear(prev, n_features))
+        self.decoder = nn.Sequential(*layers)
+        self.classifier = nn.Linear(latent_dim, n_known) if n_known > 0 else None
+        self.normalize_latent = normalize_latent
+
+    def encode(self, x):
+        z = self.encoder(x)
+        return F.normalize(z, dim=1) if self.normalize_latent else z
+
+    def forward(self, x):
+        z = self.encode(x)
+        logits = self.classifier(z) if self.classifier is not None else z[:, :0]
+        return z, logits, self.decoder(z), x
