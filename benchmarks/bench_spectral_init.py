@@ -62,7 +62,7 @@ def cost(command, seed):
         A = graph._connectivity(knn_indices(Z, 10))
     M, deg, dinv = graph._normalised_adjacency(A)
     with Timer() as t_lobpcg:
-        ours = graph._cluster_qr(graph._embedding_torch(M, deg, dinv, 10, "cpu", seed))
+        ours = graph._cluster_qr(graph._lobpcg_embedding(M, deg, dinv, 10, "cpu", seed))
     with Timer() as t_arpack:
         ref = graph._cluster_qr(spectral_embedding(A, n_components=10, eigen_solver="arpack",
                                                    random_state=seed, drop_first=False))

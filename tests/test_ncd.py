@@ -236,13 +236,13 @@ def test_torch_embedding_path_matches_lapack_subspace():
     eigenvectors as the CPU LAPACK path; checked on the CPU so it runs in CI."""
     from sklearn.datasets import make_blobs
 
-    from skdeepcluster.ncd._spectral import _embedding_torch, spectral_embedding_mst
+    from skdeepcluster.ncd._spectral import _dense_embedding_torch, spectral_embedding_mst
     from sklearn.metrics.pairwise import euclidean_distances
 
     X, _ = make_blobs(120, centers=4, cluster_std=0.6, random_state=0)
     E, sigma = spectral_embedding_mst(X, 3, 0.6)
     D2 = euclidean_distances(X, squared=True)
-    Et = _embedding_torch(D2, sigma, 3, "cpu")
+    Et = _dense_embedding_torch(D2, sigma, 3, "cpu")
     # same subspace: projections agree (eigenvector signs may differ)
     np.testing.assert_allclose(E @ E.T, Et @ Et.T, atol=1e-6)
 

@@ -19,10 +19,10 @@ from ..utils import (
     seeded,
 )
 from ..utils._graph import (
+    _by_eigenvalue,
     _cluster_qr,
     _connectivity,
     _graph_embedding,
-    _normalised_adjacency,
 )
 from ._base import (
     K_N_INIT,
@@ -72,11 +72,7 @@ def _spectral_labels(Z, max_m, n_neighbors, device, seed):
     top = int(min(max_m, n - 1))
     emb = _graph_embedding(A, top, torch.device(device), int(seed))
     # order the eigenvectors by eigenvalue (the solvers differ in their order)
-    M, deg, _ = _normalised_adjacency(A)
-    V = emb * np.sqrt(np.maximum(deg, 1e-12))[:, None]
-    lam = np.einsum("ij,ij->j", V, M.tocsr() @ V) / np.maximum(
-        np.einsum("ij,ij->j", V, V), 1e-300)
-    emb = emb[:, np.argsort(-lam)]
+    emb = emb[:, _by_eigenvalue(A, emb)[0]]
 
     def labels(m):
         if m <= 1:

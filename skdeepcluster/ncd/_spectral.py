@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import check_memory, knn_indices, resolve_device
-from ..utils._graph import _graph_embedding, _normalised_adjacency
+from ..utils._graph import _by_eigenvalue, _graph_embedding
 from ._base import (
     K_MAX_ITER,
     K_N_INIT,
@@ -63,7 +63,7 @@ def spectral_embedding_mst(X, n_components, min_dist=0.6, device="cpu"):
         sigma = float(np.sqrt(-m / np.log(min_dist)))
     top = min(n_components, n - 1)
     if str(device) != "cpu":
-        return _embedding_torch(D2, sigma, top, device), sigma
+        return _dense_embedding_torch(D2, sigma, top, device), sigma
     A = np.exp(-D2 / (2.0 * sigma**2))
     del D2
     np.fill_diagonal(A, 0.0)
@@ -77,7 +77,7 @@ def spectral_embedding_mst(X, n_components, min_dist=0.6, device="cpu"):
     return vecs[:, 1 : top + 1], sigma
 
 
-def _embedding_torch(D2, sigma, top, device):
+def _dense_embedding_torch(D2, sigma, top, device):
     """The same embedding as the CPU path, computed with torch on ``device``."""
     A = torch.exp(torch.as_tensor(D2, device=device) / (-2.0 * sigma**2))
     A.fill_diagonal_(0.0)
@@ -220,11 +220,7 @@ def spectral_embedding_knn(X, n_components, min_dist=0.6, *, n_neighbors=15,
     top = int(min(n_components + 1, n - 1))
     seed = int(check_random_state(random_state).randint(2**31 - 1))
     emb = _graph_embedding(A, top, torch.device(device), seed)
-    M, deg, _ = _normalised_adjacency(A)
-    V = emb * np.sqrt(np.maximum(deg, 1e-12))[:, None]
-    V /= np.maximum(np.linalg.norm(V, axis=0, keepdims=True), 1e-300)
-    lam = np.einsum("ij,ij->j", V, M.tocsr() @ V)
-    order = np.argsort(-lam)
+    order, V = _by_eigenvalue(A, emb)
     return V[:, order][:, 1:top], sigma
 
 

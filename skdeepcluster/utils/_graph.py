@@ -84,7 +84,7 @@ def _normalised_adjacency(A):
     return M, deg, dinv
 
 
-def _embedding_torch(M, deg, dinv, n_components, device, seed):
+def _lobpcg_embedding(M, deg, dinv, n_components, device, seed):
     """Leading eigenvectors of the normalised adjacency ``M`` by LOBPCG on
     ``device``, returned as ``D^-1/2 v`` (scikit-learn's spectral-embedding
     convention)."""
@@ -173,7 +173,23 @@ def _graph_embedding(A, n_components, device, seed):
     # 2-core CPU where ARPACK's shift-invert (scikit-learn) took 99 s
     # (benchmarks/bench_spectral_init.py)
     try:
-        return _embedding_torch(M, deg, dinv, n_components, device, seed)
+        return _lobpcg_embedding(M, deg, dinv, n_components, device, seed)
     except RuntimeError:  # LOBPCG's inner Cholesky can fail on hard spectra
         return spectral_embedding(A, n_components=n_components, eigen_solver="arpack",
                                   random_state=seed, drop_first=False)
+
+
+def _by_eigenvalue(A, emb):
+    """Order the columns of a spectral embedding of ``A`` by decreasing eigenvalue.
+
+    The eigensolvers of :func:`_graph_embedding` return the leading eigenvectors
+    in different orders. ``emb`` holds ``D^-1/2 v`` per column (scikit-learn's
+    convention); returns ``(order, V)`` with ``V`` the unit eigenvectors ``v`` of
+    ``D^-1/2 A D^-1/2`` and ``order`` the column order by decreasing Rayleigh
+    quotient.
+    """
+    M, deg, _ = _normalised_adjacency(A)
+    V = emb * np.sqrt(np.maximum(deg, 1e-12))[:, None]
+    V /= np.maximum(np.linalg.norm(V, axis=0, keepdims=True), 1e-300)
+    lam = np.einsum("ij,ij->j", V, M.tocsr() @ V)
+    return np.argsort(-lam), V
