@@ -40,7 +40,7 @@ def make_heterogeneous_gaussians(n_samples=400, n_clusters=8, n_features=2, *,
     layout : {"grid", "axes"}, default="grid"
     stretch : float, default=1.0
         Multiplies the first coordinate of the last cluster (an elongated cluster;
-        the spec's cost setting uses ``layout="axes"``, K = 4, p = 10,
+        the cost simulation of the iLA-SDP paper uses ``layout="axes"``, K = 4, p = 10,
         ``separation=4``, ``deviations=(0.5, 1, 1.5, 1)``, ``stretch=3``).
     shuffle : bool, default=True
     random_state : int, RandomState instance or None, default=None

@@ -81,7 +81,7 @@ class LipschitzStep(Callback):
 
 
 class SelfExpressionStop(Callback):
-    """Label-free stop of stage 1 (spec 2.5); records ``rse`` every epoch.
+    """Label-free stop of stage 1 (the method's self-stopping rule); records ``rse`` every epoch.
 
     At the end of epoch ``t >= min_epochs``: stop if the relative self-expression
     error ``rSE_t <= tol_rse``, or if the relative loss change has stayed below

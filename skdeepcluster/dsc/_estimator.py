@@ -227,11 +227,10 @@ class DSC(BaseDeepClusterer):
         encoder is still trained to be self-expressive with that ``C`` and
         gives ``transform`` and ``predict``. ``"all"``: 1 for every layer (the
         method's joint loss). With the closed-form ``C`` the encoder's layers
-        never improved the clustering in our measurements and sometimes spoilt
-        it (digits ACC 0.917 with the input against 0.871 with every layer;
-        Fashion-MNIST 0.545 against 0.543; noisy subspaces 0.90 against 0.25:
-        ReLU layers do not keep linear subspaces), hence the default. Ignored
-        by ``coef_solver="adam"`` (every layer weighs 1).
+        did not improve the clustering in our measurements and spoilt it on
+        noisy subspaces (ReLU layers do not keep linear subspaces), hence the
+        default; the user guide gives the figures. Ignored by
+        ``coef_solver="adam"`` (every layer weighs 1).
     pretrain_max_epochs : int, default=100
         Epochs of stage 0.
     batch_size : int or None, default=None

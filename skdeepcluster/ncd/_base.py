@@ -336,7 +336,7 @@ def estimate_k_by_hiding(codes, n_known, ks, prepare_pool, *, n_splits=6,
 
 
 # --------------------------------------------------------------------------- #
-# NCD k-means core (spec 2.2): seeded away from known centroids, novel-only Lloyd
+# NCD k-means core (Troisemaine et al.): seeded away from known centroids, novel-only Lloyd
 # --------------------------------------------------------------------------- #
 def _sq_dists_t(X, C, X_sq):
     """Squared distances between the rows of two tensors (clipped at 0)."""

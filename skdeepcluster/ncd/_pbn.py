@@ -138,9 +138,8 @@ class PBN(NCDMixin, BaseDeepClusterer):
         How the unlabelled latent rows are clustered: spectral clustering of
         their ``n_neighbors``-nearest-neighbour graph (the column-pivoted QR
         labelling of :func:`skdeepcluster.utils.knn_spectral_clustering`; it
-        follows non-convex clusters, and measured better than k-means on every
-        digits split of the benchmark), or k-means (k-means++, ``n_init``
-        restarts, the paper's choice). ``predict`` assigns new rows to the
+        follows non-convex clusters; the user guide compares both), or k-means
+        (k-means++, ``n_init`` restarts, the paper's choice). ``predict`` assigns new rows to the
         nearest cluster mean either way. Spectral clustering falls back to
         k-means, with a warning, when it leaves a cluster empty.
     n_neighbors : int, default=10
