@@ -40,9 +40,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from .utils import check_n_clusters, draw_seeds, resolve_device
+from .utils import check_input_shape, check_n_clusters, draw_seeds, resolve_device, torch_seed
 
-__all__ = ["BaseDeepClusterer", "DiagnosticsMixin", "FitSetup", "StageProgress"]
+__all__ = ["BaseDeepClusterer", "DiagnosticsMixin", "FitSetup", "ImageInputMixin",
+           "StageProgress"]
 
 
 class FitSetup:
@@ -147,6 +148,23 @@ class DiagnosticsMixin:
             print(f"[{name}] {msg}", flush=True)
 
 
+class ImageInputMixin:
+    """Images as input: ``(n, H, W)`` or ``(n, C, H, W)`` arrays, or flat rows with
+    an ``input_shape`` parameter."""
+
+    def _flatten_images(self, X):
+        """Return 2-D ``X`` and the image shape ``(C, H, W)`` (or ``input_shape``)."""
+        shape = self.input_shape
+        if hasattr(X, "ndim") and X.ndim in (3, 4):
+            img = tuple(X.shape[1:]) if X.ndim == 4 else (1,) + tuple(X.shape[1:])
+            if shape is not None and tuple(check_input_shape(shape, int(np.prod(img)))) != img:
+                raise ValueError(
+                    f"X holds images of shape {img} but input_shape={tuple(shape)}. "
+                    "Drop input_shape or pass matching images.")
+            return np.reshape(X, (X.shape[0], -1)), tuple(int(s) for s in img)
+        return X, shape
+
+
 class BaseDeepClusterer(DiagnosticsMixin, ClassNamePrefixFeaturesOutMixin, ClusterMixin,
                         TransformerMixin, BaseEstimator):
     """Base class of the neural clustering estimators.
@@ -166,8 +184,16 @@ class BaseDeepClusterer(DiagnosticsMixin, ClassNamePrefixFeaturesOutMixin, Clust
     #: names of the seeds drawn by ``_fit_setup``, in drawing order
     _seed_names = ()
 
+    #: True: a fit draws ONE number from ``random_state`` and seeds a private
+    #: generator with it, so a RandomState instance passed by the user advances
+    #: by one step per fit whatever the fit draws; False: the seeds come from
+    #: ``random_state`` itself
+    _private_rng = False
+
     def _random_source(self):
-        """The RandomState the named seeds come from."""
+        """The RandomState the named seeds (and later draws) come from."""
+        if self._private_rng:
+            return np.random.RandomState(torch_seed(self.random_state))
         return check_random_state(self.random_state)
 
     def _check_n_clusters(self, X, y, n_samples):

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import BaseDeepClusterer
+from ..base import BaseDeepClusterer, ImageInputMixin
 from ..utils import (
     as_device_tensor,
     check_input_shape,
@@ -21,7 +21,6 @@ from ..utils import (
     fit_kmeans,
     make_net,
     seeded,
-    torch_seed,
 )
 from ._augment import DropoutViews, ImageViews, ScarfViews
 from ._callbacks import TransportSchedule
@@ -69,7 +68,7 @@ def _infer(net, X):
     return (torch.cat(P)[:n].cpu().numpy(), torch.cat(Z)[:n].cpu().double().numpy())
 
 
-class SP2OT(BaseDeepClusterer):
+class SP2OT(ImageInputMixin, BaseDeepClusterer):
     """Deep clustering by optimal-transport pseudo-labels, for clusters of any size.
 
     A network (a small residual CNN for images, an MLP for tables and
@@ -294,6 +293,7 @@ class SP2OT(BaseDeepClusterer):
         "batch_size": _POS_INT,
         "input_scaling": [StrOptions({"auto", "minmax", "standard"}), None],
     }
+    _private_rng = True
     _seed_names = ("module", "warmup", "head", "clustering")
 
     def __init__(self, n_clusters=8, *, transport="progressive", rho0=0.1,
@@ -345,23 +345,6 @@ class SP2OT(BaseDeepClusterer):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ input
-    def _random_source(self):
-        # one draw from random_state seeds a private generator: a RandomState
-        # instance passed by the user advances by one step per fit
-        return np.random.RandomState(torch_seed(self.random_state))
-
-    def _flatten_images(self, X):
-        """Accept (n, H, W) and (n, C, H, W) arrays; return 2-D X and a shape."""
-        shape = self.input_shape
-        if hasattr(X, "ndim") and X.ndim in (3, 4):
-            img = tuple(X.shape[1:]) if X.ndim == 4 else (1,) + tuple(X.shape[1:])
-            if shape is not None and tuple(check_input_shape(shape, int(np.prod(img)))) != img:
-                raise ValueError(
-                    f"X holds images of shape {img} but input_shape={tuple(shape)}. "
-                    "Drop input_shape or pass matching images.")
-            return np.reshape(X, (X.shape[0], -1)), tuple(int(s) for s in img)
-        return X, shape
-
     def _check_crop_scale(self):
         try:
             lo, hi = (float(v) for v in self.crop_scale)
