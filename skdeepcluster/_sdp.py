@@ -45,6 +45,8 @@ __all__ = ["SDPKMeans", "ILASDP"]
 #: The exact route refuses problems whose dense ADMM state exceeds this.
 EXACT_MEMORY_LIMIT = 2 * 2**30
 
+_SCALINGS = ("standardized", "raw", "whitened")
+_INITS = ("sdp", "sdp-standardized", "sdp-raw", "sdp-whitened", "kmeans")
 _COV_TYPES = ("full", "diag", "spherical", "tied")
 
 
@@ -97,6 +99,78 @@ def _apply_scaling(X, mean, scale):
 
 def _n_distinct_rows(X):
     return np.unique(X, axis=0).shape[0]
+
+
+def _init_scaling(Xs, Xraw, scaling):
+    """The rows an SDP k-means initialisation runs on.
+
+    "standardized": z-scored features; "raw": the original geometry (centred,
+    one global scale); "whitened": z-scored, then rotated and scaled to unit
+    total covariance (directions with variance below 1e-10 of the largest are
+    dropped), which makes the initialisation affine-invariant like the
+    likelihood itself.
+    """
+    if scaling == "standardized":
+        return Xs
+    if scaling == "raw":
+        return Xraw
+    evals, evecs = np.linalg.eigh(np.cov(Xs.T).reshape(Xs.shape[1], Xs.shape[1]))
+    ok = evals > 1e-10 * max(float(evals.max()), 1e-300)
+    if not ok.any():  # every row alike: nothing to whiten
+        return Xs
+    return (Xs - Xs.mean(axis=0)) @ evecs[:, ok] / np.sqrt(evals[ok])
+
+
+def _repair_small(labels, Z, n_clusters, n_min, rng):
+    """Initial labels whose clusters all have at least ``n_min`` points, if possible.
+
+    A cluster too small for its covariance (often a few outliers that SDP
+    k-means set apart) would make the likelihood unbounded. Its points join
+    the nearest other cluster (distances in ``Z``, the scaling the labels came
+    from) and the largest cluster is split in two halves at the median of its
+    first principal component (2-means would set the same outliers apart
+    again), until every cluster is large enough or ``n_clusters`` repairs have
+    been tried.
+    """
+    original = labels
+    labels = labels.copy()
+    if n_min <= 1 or len(labels) < n_clusters * n_min or Z.shape[1] == 0:
+        return original
+    for _ in range(n_clusters):
+        counts = np.bincount(labels, minlength=n_clusters)
+        small = np.flatnonzero(counts < n_min)
+        if small.size == 0:
+            return labels
+        k = int(small[0])
+        others = [j for j in range(n_clusters) if j != k and counts[j] > 0]
+        if not others:
+            return original
+        centres = np.stack([Z[labels == j].mean(axis=0) for j in others])
+        rows = np.flatnonzero(labels == k)
+        d = ((Z[rows, None, :] - centres[None]) ** 2).sum(axis=2)
+        labels[rows] = np.asarray(others)[np.argmin(d, axis=1)]
+        counts = np.bincount(labels, minlength=n_clusters)
+        big = int(np.argmax(counts))
+        if counts[big] < 2 * n_min:
+            return original
+        members = np.flatnonzero(labels == big)
+        Zc = Z[members] - Z[members].mean(axis=0)
+        axis = np.linalg.svd(Zc, full_matrices=False)[2][0]
+        order = np.argsort(Zc @ axis, kind="stable")
+        labels[members[order[len(order) // 2:]]] = k
+    return labels if np.bincount(labels, minlength=n_clusters).min() >= n_min \
+        else original
+
+
+def _qda_labels(Xs, means, covs):
+    """argmin_k (x - mu_k)^T S_k^-1 (x - mu_k) + log|S_k| for rows ``Xs``."""
+    K = means.shape[0]
+    scores = np.empty((Xs.shape[0], K))
+    for k in range(K):
+        L = np.linalg.cholesky(covs[k])
+        Y = np.linalg.solve(L, (Xs - means[k]).T)
+        scores[:, k] = -(Y * Y).sum(axis=0) - 2.0 * np.log(np.diagonal(L)).sum()
+    return _fill_empty(np.argmax(scores, axis=1).astype(np.int64), scores, K)
 
 
 def _warn_distinct(X, n_clusters):
@@ -263,16 +337,19 @@ def _cov_update(M, nhat, reg, cov_type):
     return cov, chol
 
 
-def _objective(M, nhat, chol, reg, cov_type):
+def _objective(M, nhat, chol, reg, cov_type, log_w=None):
     """Penalised objective sum_k [-tr(S_k^-1 M_k) - nhat_k log|S_k|] - reg * pen.
 
     ``M`` (S, K, p, p), ``nhat`` (S, K), ``chol`` the Cholesky factors of the
-    covariances (K, p, p); returns (S,) values and the unpenalised F.
+    covariances (K, p, p), ``log_w`` (K,) optional log proportions (adds
+    ``2 sum_k nhat_k log pi_k``); returns (S,) values and the unpenalised F.
     """
     eye = torch.eye(chol.shape[-1], dtype=chol.dtype, device=chol.device)
     prec = torch.cholesky_solve(eye.expand_as(chol), chol)
     logdet = 2.0 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(dim=1)
     F = -(prec[None] * M).sum(dim=(2, 3)).sum(dim=1) - (nhat * logdet[None]).sum(dim=1)
+    if log_w is not None:
+        F = F + 2.0 * (nhat * log_w[None]).sum(dim=1)
     tr_prec = torch.diagonal(prec, dim1=1, dim2=2).sum(dim=1)
     pen = tr_prec[0] if cov_type == "tied" else tr_prec.sum()
     return F - reg * pen, F
@@ -633,13 +710,27 @@ class ILASDP(_SDPBase):
         in the data) and the SDP k-means initialisation exactly up to
         ``max_exact_samples`` rows; ``"exact"`` and ``"lowrank"`` use that route
         for both (see :class:`SDPKMeans`).
-    init : {"sdp", "kmeans"} or array-like of shape (n_samples,), default="sdp"
-        Initial labels: SDP k-means (:class:`SDPKMeans` on the standardised
-        data), k-means++ (``n_init=10``), or given labels.
+    init : {"sdp", "sdp-standardized", "sdp-raw", "sdp-whitened", "kmeans"} or \
+            array-like of shape (n_samples,), default="sdp"
+        Initial labels. ``"sdp"``: SDP k-means (Peng-Wei) run in three
+        scalings of the data (z-scored features; the original geometry, one
+        global scale; whitened to unit total covariance); the iterations start
+        from each distinct labelling and the run with the largest penalised
+        likelihood is kept (``init_`` names it). The likelihood is
+        affine-invariant but k-means is not: z-scoring can hide clusters that
+        differ along a few high-variance directions (noise coordinates then
+        dominate), the raw geometry fails when features have different units,
+        whitening when a few directions carry the separation. ``"sdp-..."``
+        runs one of them; ``"kmeans"``: k-means++ (``n_init=10``) on the
+        z-scored data; or given labels.
     max_iter : int, default=30
         Maximum outer iterations (SDP step + covariance update).
-    tol : float, default=1e-6
-        Stop when the labels repeat or the relative objective gain is below tol.
+    tol : float, default=1e-3
+        Stop when the labels repeat (as a partition) or when an iteration raises
+        the average penalised log-likelihood per row, ``objective / (2 n)``, by
+        less than ``tol``: GaussianMixture's rule and default (the
+        specification's ``tol * |objective|`` with 1e-6 kept iterating for
+        gains of 1e-5 per row on unstructured data).
     n_restarts : int, default=4
         Random nonnegative starts of the low-rank solver besides the warm start
         from the current labels and the previous solution. They are drawn at
@@ -660,6 +751,18 @@ class ILASDP(_SDPBase):
     subsample_weighting : {"balanced", "uniform"}, default="balanced"
         "balanced" samples rows with probability inversely proportional to the
         size of their preliminary k-means cluster.
+    init_sample_size : int, default=2000
+        Above this many (fitted) rows the initialisations are compared on a
+        random subsample of this size (SDP k-means in each scaling, then the
+        full iterations with ``n_restarts`` random starts); the winner is
+        lifted to every row by the quadratic discriminant rule and the
+        iterations continue on all rows from it (warm start and previous
+        solution only). This keeps the cost of the search independent of n.
+    proportions : {"equal", "estimated"}, default="equal"
+        "equal": the specification's likelihood (equal mixing proportions).
+        "estimated": proportions ``pi_k = n_k / n`` are parameters too (the
+        objective gains ``2 sum_k n_k log pi_k``, each update is still an exact
+        maximiser); ``predict`` then adds ``log weights_``.
     device : str, default="cpu"
         Torch device of the solvers ("cpu", "cuda", "cuda:N" or "auto").
     random_state : int, RandomState instance or None, default=None
@@ -687,6 +790,9 @@ class ILASDP(_SDPBase):
     converged_ : bool
         False when ``max_iter`` was reached or the iterations were skipped.
     solver_ : str
+    init_ : str
+        The initialisation whose run was kept: "sdp-standardized", "sdp-raw",
+        "sdp-whitened", "kmeans" or "given".
     subsample_indices_ : ndarray or None
     feature_mean_ : ndarray of shape (n_features,)
         Column means used to z-score (zeros when ``standardize=False``).
@@ -734,11 +840,11 @@ class ILASDP(_SDPBase):
     """
 
     def __init__(self, n_clusters=8, *, covariance_type="full", reg_covar=1e-6,
-                 solver="auto", init="sdp", max_iter=30, tol=1e-6, n_restarts=4,
+                 solver="auto", init="sdp", max_iter=30, tol=1e-3, n_restarts=4,
                  rank=2, standardize=True, max_exact_samples=50,
                  max_full_samples=100000, subsample_size=5000,
-                 subsample_weighting="balanced", device="cpu", random_state=None,
-                 verbose=0):
+                 subsample_weighting="balanced", init_sample_size=2000,
+                 proportions="equal", device="cpu", random_state=None, verbose=0):
         self.n_clusters = n_clusters
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
@@ -753,36 +859,64 @@ class ILASDP(_SDPBase):
         self.max_full_samples = max_full_samples
         self.subsample_size = subsample_size
         self.subsample_weighting = subsample_weighting
+        self.init_sample_size = init_sample_size
+        self.proportions = proportions
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
-    def _initial_labels(self, Xfit, K, idx, route, device, rng):
+    def _initial_candidates(self, Xfit, Xraw, K, idx, route, device, rng, n_min=1):
+        """``[(name, labels)]``: the initial labellings the iterations start from.
+
+        ``Xfit`` are the standardised rows, ``Xraw`` the same rows centred in
+        their original units (one global scale).
+        """
         init = self.init
         n = Xfit.shape[0]
         if isinstance(init, str):
-            _check_choice("init", init, ("sdp", "kmeans"))
+            _check_choice("init", init, _INITS)
             if init == "kmeans":
                 labels, _, _ = fit_kmeans(Xfit, K, n_init=10, random_state=rng)
+                cands = [("kmeans", _repair_small(labels, Xfit, K, n_min, rng))]
             else:
-                labels, _, _ = _peng_wei(Xfit, K, route, None, self.n_restarts, 1e-5,
-                                         5000 if route == "exact" else 50000, device,
-                                         rng, self.verbose)
+                scalings = _SCALINGS if init == "sdp" else (init[4:],)
+                cands, failed = [], []
+                for scaling in scalings:
+                    Z = _init_scaling(Xfit, Xraw, scaling)
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always", ConvergenceWarning)
+                        labels, _, _ = _peng_wei(Z, K, route, None, self.n_restarts,
+                                                 1e-5, 5000 if route == "exact" else 50000,
+                                                 device, rng, self.verbose)
+                    labels = _repair_small(_fill_empty(labels, np.zeros((n, K)), K), Z, K,
+                                           n_min, rng)
+                    if any("residual tolerance" in str(w.message) for w in caught):
+                        failed.append((f"sdp-{scaling}", labels, caught))
+                    elif not any(_same_partition(labels, c, K) for _, c in cands):
+                        cands.append((f"sdp-{scaling}", labels))
+                if not cands:  # no scaling's SDP converged: the first, with its warning
+                    name, labels, caught = failed[0]
+                    for w in caught:
+                        warnings.warn(w.message, w.category, stacklevel=3)
+                    cands = [(name, labels)]
         else:
             labels = np.asarray(init)
             n_total = n if idx is None else None
             if labels.ndim != 1 or (n_total is not None and labels.shape[0] != n_total) \
                     or not np.issubdtype(labels.dtype, np.integer):
                 raise ValueError(
-                    "init must be 'sdp', 'kmeans' or an integer label array of shape "
+                    "init must be one of "
+                    f"{_INITS} or an integer label array of shape "
                     f"(n_samples,), got {type(init).__name__} of shape "
                     f"{getattr(labels, 'shape', None)}.")
             if idx is not None:
                 labels = labels[idx]
             if labels.min() < 0 or labels.max() >= K:
                 raise ValueError(f"init labels must lie in [0, {K - 1}].")
-        return _fill_empty(np.asarray(labels, dtype=np.int64), np.zeros((n, K)), K)
+            cands = [("given", labels)]
+        return [(name, _fill_empty(np.asarray(lab, dtype=np.int64), np.zeros((n, K)), K))
+                for name, lab in cands]
 
     def fit(self, X, y=None):
         """Fit iLA-SDP to X.
@@ -798,6 +932,7 @@ class ILASDP(_SDPBase):
         """
         X, n, K, device = self._validate_common(X)
         cov_type = _check_choice("covariance_type", self.covariance_type, _COV_TYPES)
+        _check_choice("proportions", self.proportions, ("equal", "estimated"))
         reg = _check_float("reg_covar", self.reg_covar, 0.0, strict=True)
         max_iter = _check_int("max_iter", self.max_iter, 1)
         tol = _check_float("tol", self.tol, 0.0)
@@ -821,12 +956,17 @@ class ILASDP(_SDPBase):
         keep = ~constant
         if not keep.any():
             keep[0] = True
+        # the same rows in their original geometry (centred, one global scale):
+        # a candidate scaling for the SDP k-means initialisation
+        Xraw = Xs[:, keep] * scale[keep]
+        Xraw = Xraw / max(float(np.sqrt((Xraw ** 2).mean())), 1e-300)
         idx = None
         Xfit = Xs[:, keep]
         if n > self.max_full_samples:
             m = min(int(self.subsample_size), n)
             idx = _subsample(Xfit, m, weighting, K, rng)
             Xfit = Xfit[idx]
+            Xraw = Xraw[idx]
         nfit, q = Xfit.shape
         # SDP k-means (one n x n block) is cheap exactly at small n; an LA-SDP step
         # has K blocks (K eigh per ADMM step) and its exact optimum is fractional
@@ -835,13 +975,24 @@ class ILASDP(_SDPBase):
         route = "exact" if self.solver == "exact" else "lowrank"
         if route == "exact":
             _choose_solver("exact", nfit, K, self.max_exact_samples)  # memory check
+        init_n = _check_int("init_sample_size", self.init_sample_size, 2)
         with cpu_threads(device, nfit * K * max(rank, 4)):
-            labels = self._initial_labels(Xfit, K, idx, init_route, device, rng)
-            try:
-                result = self._iterate(Xfit, labels, K, route, cov_type, reg, max_iter,
-                                       tol, rank, device, rng)
-            except _SingularCovariance as exc:
-                raise ValueError(f"ILASDP: {exc}") from None
+            if nfit > init_n and isinstance(self.init, str):
+                # compare the initialisations on a subsample (all of the
+                # multi-start machinery), lift the winner to every row by the
+                # quadratic discriminant rule, then iterate on all rows from it
+                sub = np.sort(rng.choice(nfit, size=init_n, replace=False))
+                name, res = self._best_run(Xfit[sub], Xraw[sub], K, None, init_route,
+                                           route, cov_type, reg, max_iter, tol, rank,
+                                           device, rng, self.n_restarts)
+                labels = _qda_labels(Xfit, res[1], res[2])
+                init_name, result = self._best_run(
+                    Xfit, None, K, idx, None, route, cov_type, reg, max_iter, tol, rank,
+                    device, rng, 0, cands=[(name, labels)])
+            else:
+                init_name, result = self._best_run(
+                    Xfit, Xraw, K, idx, init_route, route, cov_type, reg, max_iter, tol,
+                    rank, device, rng, self.n_restarts)
         w, means_q, cov_q, history, n_iter, status = result
         # ---- the full model in standardised units, then the original units
         p = X.shape[1]
@@ -867,6 +1018,7 @@ class ILASDP(_SDPBase):
         self.n_iter_ = int(n_iter)
         self.converged_ = bool(status["converged"])
         self.solver_ = route
+        self.init_ = init_name
         self.subsample_indices_ = idx
         if idx is None:
             memberships = w
@@ -899,9 +1051,32 @@ class ILASDP(_SDPBase):
                 "iterations kept the best feasible candidate (the current labels "
                 "or the previous solution).", ConvergenceWarning, stacklevel=2)
         return self
+    def _best_run(self, Xfit, Xraw, K, idx, init_route, route, cov_type, reg, max_iter,
+                  tol, rank, device, rng, n_restarts, cands=None):
+        """Iterate from every initial labelling; keep the largest penalised objective.
+
+        A run whose initial clusters were too small for their covariances is
+        kept only when every run was.
+        """
+        if cands is None:
+            cands = self._initial_candidates(Xfit, Xraw, K, idx, init_route, device, rng,
+                                             _min_cluster_size(cov_type, Xfit.shape[1]))
+        runs = []
+        for name, labels in cands:
+            try:
+                result = self._iterate(Xfit, labels, K, route, cov_type, reg, max_iter,
+                                       tol, rank, device, rng, n_restarts)
+            except _SingularCovariance as exc:
+                raise ValueError(f"ILASDP: {exc}") from None
+            runs.append((name, result))
+            if self.verbose:
+                print(f"[ILASDP] n={len(Xfit)} init {name}: objective "
+                      f"{result[3][-1]:.6g} after {result[4]} iterations")
+        usable = [r for r in runs if r[1][5]["degenerate"] is None] or runs
+        return max(usable, key=lambda r: r[1][3][-1])
 
     def _iterate(self, Xs, labels, K, route, cov_type, reg, max_iter, tol, rank,
-                 device, rng):
+                 device, rng, n_restarts):
         dtype = torch.float64
         Xt = torch.as_tensor(Xs, dtype=dtype, device=device)
         n, p = Xs.shape
@@ -917,7 +1092,9 @@ class ILASDP(_SDPBase):
         M = _scatter(w, XBX, Xt)
         nhat = w.sum(dim=2)
         cov, chol = _cov_update(M[0], nhat[0], reg, cov_type)
-        F_prev = float(_objective(M, nhat, chol, reg, cov_type)[0][0])
+        estimated = self.proportions == "estimated"
+        log_w = torch.log(nhat[0] / n) if estimated else None
+        F_prev = float(_objective(M, nhat, chol, reg, cov_type, log_w)[0][0])
         history = [F_prev]
         status = {"converged": False, "degenerate": None, "solver_failures": 0}
         chosen_w = w[0]
@@ -946,7 +1123,7 @@ class ILASDP(_SDPBase):
         n_iter = 0
         for it in range(1, max_iter + 1):
             n_iter = it
-            problem = lasdp_problem(Xt, chol)
+            problem = lasdp_problem(Xt, chol, log_w)
             cand_w, cand_XBX, cand_pts, cand_names = [], [], [], []
             if route == "exact":
                 B0 = None
@@ -974,19 +1151,19 @@ class ILASDP(_SDPBase):
                 starts = [warm]
                 if prev is not None:
                     starts.append(prev[None])
-                if self.n_restarts > 0:
+                if n_restarts > 0:
                     if randoms is None:
-                        randoms = _random_factors(self.n_restarts, K, n, rank, dtype,
+                        randoms = _random_factors(n_restarts, K, n, rank, dtype,
                                                   device, gen)
                     starts.append(randoms)
                 names = ["warm"] + (["prev-start"] if prev is not None else []) + [
-                    f"random{j}" for j in range(self.n_restarts)]
+                    f"random{j}" for j in range(n_restarts)]
                 U, info = solve_lowrank(problem, torch.cat(starts), verbose=self.verbose)
                 # only starts that reached the residual tolerance compete: an
                 # infeasible point's objective can exceed the optimum
                 conv = info["converged"]
-                if self.n_restarts > 0:  # continued at the next iteration
-                    randoms = U[-self.n_restarts:]
+                if n_restarts > 0:  # continued at the next iteration
+                    randoms = U[-n_restarts:]
                 Uk = U[conv]
                 cand_names = [nm for nm, c in zip(names, conv.tolist()) if c]
                 if Uk.shape[0] == 0:
@@ -1009,7 +1186,7 @@ class ILASDP(_SDPBase):
             XBX_all = torch.cat(cand_XBX)
             M_all = _scatter(W_all, XBX_all, Xt)
             nhat_all = W_all.sum(dim=2)
-            _, F_all = _objective(M_all, nhat_all, chol, reg, cov_type)
+            _, F_all = _objective(M_all, nhat_all, chol, reg, cov_type, log_w)
             # a candidate with a block of fewer than n_min (effective) points has a
             # covariance set by reg alone: its objective is an artefact, never chosen
             ok = (nhat_all >= n_min - 1e-6).all(dim=1)
@@ -1032,14 +1209,16 @@ class ILASDP(_SDPBase):
             wnp = chosen_w.T.cpu().numpy()
             labels_new = _fill_empty(np.argmax(wnp, axis=1).astype(np.int64), wnp, K)
             cov, chol = _cov_update(M_all[best], nhat_all[best], reg, cov_type)
+            if estimated:
+                log_w = torch.log(nhat_all[best] / n)
             F_t = float(_objective(M_all[best:best + 1], nhat_all[best:best + 1], chol,
-                                   reg, cov_type)[0][0])
+                                   reg, cov_type, log_w)[0][0])
             history.append(F_t)
             same = _same_partition(labels_new, labels, K)
             if self.verbose:
                 print(f"[ILASDP] iter {it}: {int((labels_new != labels).sum())} labels "
                       f"changed, objective {F_t:.6g}")
-            small = (F_t - F_prev) < tol * abs(F_prev)
+            small = (F_t - F_prev) < tol * 2.0 * n
             labels, F_prev = labels_new, F_t
             if same or small:
                 status["converged"] = True
@@ -1062,8 +1241,13 @@ class ILASDP(_SDPBase):
             out[:, k] = -0.5 * (Y * Y).sum(axis=1) + logdet_prec - 0.5 * p * np.log(2 * np.pi)
         return out
 
+    def _log_prior(self):
+        if getattr(self, "proportions", "equal") == "estimated":
+            return np.log(np.maximum(self.weights_, 1e-300))
+        return 0.0
+
     def _proba_std(self, Xs):
-        logp = self._log_gauss_std(Xs)
+        logp = self._log_gauss_std(Xs) + self._log_prior()
         return np.exp(logp - logsumexp(logp, axis=1, keepdims=True))
 
     def _check_X(self, X):
@@ -1084,7 +1268,8 @@ class ILASDP(_SDPBase):
         labels : ndarray of shape (n_samples,)
         """
         Xs = self._check_X(X)
-        return np.argmax(self._log_gauss_std(Xs), axis=1).astype(np.int64)
+        return np.argmax(self._log_gauss_std(Xs) + self._log_prior(),
+                         axis=1).astype(np.int64)
 
     def predict_proba(self, X):
         """Softmax of minus half the QDA scores (equal weights).

@@ -353,15 +353,18 @@ def test_tiny_clusters_are_regularised(solver):
     # two big clusters plus one isolated point and a duplicated point
     X = np.vstack([rng.randn(15, 2), rng.randn(15, 2) + 8, [[30.0, -30.0]],
                    [[4.0, 4.0]], [[4.0, 4.0]]])
-    # one-point clusters: the likelihood is unbounded, so the iterations are
-    # skipped with a warning and the covariances are reg_covar-regularised
-    with pytest.warns(ConvergenceWarning, match="likelihood is unbounded"):
+    # an isolated point and a duplicate pair: initial clusters too small for a
+    # covariance are repaired (merged, the largest cluster split), so it iterates
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
         est = ILASDP(5, solver=solver, random_state=0).fit(X)
+    assert est.n_iter_ >= 1
     assert np.all(np.isfinite(est.covariances_))
     assert np.all(np.isfinite(est.objective_history_))
     assert np.all(np.isfinite(est.score_samples(X)))
     assert np.all(np.isfinite(est.predict_proba(X)))
-    # as many clusters as points
+    # as many clusters as points: no repair possible, the iterations are skipped
+    # with a warning and the covariances are reg_covar-regularised
     with pytest.warns(ConvergenceWarning, match="likelihood is unbounded"):
         est = ILASDP(4, solver=solver, random_state=0).fit(X[:4])
     assert np.all(np.isfinite(est.covariances_))
@@ -596,3 +599,80 @@ def test_fewer_distinct_rows_than_clusters_warns(Est):
     assert any("3 distinct rows" in m for m in messages)
     assert set(est.labels_) == set(range(5))
     assert np.isfinite(est.score(X))
+
+
+# ----------------------------------------------------------------------------- issue 16
+def test_initialisation_scalings_are_chosen_by_likelihood():
+    # EM-trap at p = 10 on raw data: z-scoring squeezes the grid axes while 8 noise
+    # coordinates keep unit scale, so SDP k-means on z-scored features fails
+    # (~45 % error) and on the raw geometry nearly succeeds; the likelihood, which
+    # is affine-invariant, tells the runs apart
+    X, y = make_heterogeneous_gaussians(400, 8, 10, random_state=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # capped: a slow creep
+        z = ILASDP(8, init="sdp-standardized", max_iter=4, random_state=0).fit(X)
+    both = ILASDP(8, max_iter=4, random_state=0).fit(X)
+    assert _error(y, z.labels_) > 0.3
+    assert both.init_ in ("sdp-raw", "sdp-whitened")
+    assert _error(y, both.labels_) < 0.03
+    assert both.objective_history_[-1] > z.objective_history_[-1]
+    with pytest.raises(ValueError, match="init"):
+        ILASDP(8, init="sdp-zscore").fit(X)
+
+
+def test_small_initial_clusters_are_repaired():
+    # two outliers that SDP k-means sets apart: the initial labels are repaired
+    # (their points join the nearest cluster, the largest is split) instead of
+    # skipping the likelihood iterations
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.randn(60, 2) * 0.5, rng.randn(60, 2) * 1.5 + [8, 0],
+                   [[40.0, 40.0], [41.0, 40.0]]])
+    labels = np.r_[np.zeros(60, int), np.ones(60, int), [2, 2]]
+    repaired = sdp_module._repair_small(labels, X, 3, 3, rng)
+    assert np.bincount(repaired).min() >= 3
+    assert set(repaired[-2:]) <= set(repaired[:120])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = ILASDP(3, random_state=0).fit(X)
+    assert est.n_iter_ >= 1 and np.bincount(est.labels_).min() >= 3
+
+
+def test_estimated_proportions():
+    # unbalanced clusters: with estimated proportions the objective gains
+    # 2 sum_k n_k log pi_k, stays monotone, and predict adds log weights_
+    X, y = make_heterogeneous_gaussians(300, 3, 2, separation=5.0,
+                                        deviations=(0.5, 1.0, 1.5), random_state=0)
+    keep = np.r_[np.flatnonzero(y == 0)[:30], np.flatnonzero(y != 0)]
+    X, y = X[keep], y[keep]
+    est = ILASDP(3, proportions="estimated", random_state=0).fit(X)
+    hist = np.asarray(est.objective_history_)
+    assert np.all(np.diff(hist) >= -1e-6 * np.abs(hist[:-1]))
+    assert _error(y, est.labels_) < 0.05
+    assert sorted(np.round(est.weights_ * len(X)).astype(int))[0] == pytest.approx(30, abs=5)
+    assert np.array_equal(est.predict(X), np.argmax(est.predict_proba(X), axis=1))
+    with pytest.raises(ValueError, match="proportions"):
+        ILASDP(3, proportions="fitted").fit(X)
+
+
+def test_large_n_searches_initialisations_on_a_subsample():
+    X, y = make_heterogeneous_gaussians(700, 3, 2, separation=6.0,
+                                        deviations=(0.5, 1.0, 1.5), random_state=0)
+    est = ILASDP(3, init_sample_size=200, random_state=0).fit(X)
+    assert est.subsample_indices_ is None and est.labels_.shape == (700,)
+    assert _error(y, est.labels_) < 0.02
+
+
+def test_stuck_solver_starts_are_abandoned():
+    # Peng-Wei on outliers and duplicates in the raw geometry: random starts get
+    # stuck with all their mass on a few rows; they stop after the patience
+    # instead of burning 50,000 steps, and are reported unconverged
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.randn(15, 2), rng.randn(15, 2) + 8, [[30.0, -30.0]],
+                   [[4.0, 4.0]], [[4.0, 4.0]]])
+    Z = (X - X.mean(0)) / X.std()
+    problem = peng_wei_problem(torch.tensor(Z), 5)
+    U0 = torch.rand(3, 1, len(X), 10, dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(0))
+    U, info = solve_lowrank(problem, U0, max_iter=50000)
+    assert info["n_iter"] < 10000
+    assert not bool(info["converged"].all())

@@ -93,14 +93,20 @@ def peng_wei_problem(X, n_clusters):
     return SDPProblem(X[None], traces=traces)
 
 
-def lasdp_problem(X, chol):
-    """LA-SDP cost for covariances ``Sigma_k = L_k L_k^T`` (``chol`` (K, p, p))."""
+def lasdp_problem(X, chol, log_weights=None):
+    """LA-SDP cost for covariances ``Sigma_k = L_k L_k^T`` (``chol`` (K, p, p)).
+
+    ``log_weights`` (K,), optional: log mixing proportions; the classification
+    likelihood then gains ``2 n_k log pi_k``, i.e. ``d_k = log|Sigma_k| - 2 log pi_k``.
+    """
     K = chol.shape[0]
     # W_k = X L_k^{-T}  <=>  W_k^T = L_k^{-1} X^T
     Wt = torch.linalg.solve_triangular(chol, X.T.expand(K, -1, -1), upper=False)
     W = Wt.transpose(1, 2)
     a = (W * W).sum(dim=2)
     d = 2.0 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(dim=1)
+    if log_weights is not None:
+        d = d - 2.0 * log_weights
     traces = torch.ones(K, dtype=X.dtype, device=X.device)
     return SDPProblem(W, a=a, d=d, traces=traces)
 
