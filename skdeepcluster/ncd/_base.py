@@ -13,16 +13,33 @@ import itertools
 import math
 import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.isotonic import IsotonicRegression
 from sklearn.metrics import silhouette_score
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils import check_n_clusters
 
 __all__ = []
+
+_POS_INT = [Interval(Integral, 1, None, closed="left")]
+
+#: Parameters shared by the non-neural NCD estimators (scikit-learn's
+#: declarative validation, checked by ``_fit_context`` before ``fit`` runs).
+NCD_PARAMETER_CONSTRAINTS = {
+    "n_clusters": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+    "n_init": _POS_INT,
+    "max_iter": _POS_INT,
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "seeding": [StrOptions({"distance", "squared"})],
+    "k_range": [tuple, list],
+    "device": [str, torch.device, None],
+    "random_state": ["random_state"],
+}
 
 _UNLABELED_HELP = (
     "Mark each unlabelled (possibly novel) row with -1 (numeric y) or with -1 / "

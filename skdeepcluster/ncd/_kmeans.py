@@ -1,14 +1,14 @@
 """NCD k-means: k-means on the unlabelled rows, seeded away from the known classes."""
 
-import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import resolve_device
 from ._base import (
+    NCD_PARAMETER_CONSTRAINTS,
     K_MAX_ITER,
     K_N_INIT,
     K_TOL,
@@ -23,14 +23,6 @@ from ._base import (
 )
 
 __all__ = ["NCDKMeans"]
-
-
-def _check_common(est):
-    if not isinstance(est.n_init, numbers.Integral) or est.n_init < 1:
-        raise ValueError(f"n_init must be a positive integer, got {est.n_init!r}.")
-    if est.seeding not in ("distance", "squared"):
-        raise ValueError(
-            f"seeding must be 'distance' or 'squared', got {est.seeding!r}.")
 
 
 class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
@@ -127,6 +119,8 @@ class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
     [0, 1]
     """
 
+    _parameter_constraints: dict = dict(NCD_PARAMETER_CONSTRAINTS)
+
     def __init__(self, n_clusters="auto", *, n_init=10, max_iter=300, tol=1e-4,
                  seeding="distance", k_range=(1, 30), device="cpu",
                  random_state=None):
@@ -139,6 +133,7 @@ class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit on labelled rows (known classes) and unlabelled rows (``y == -1``).
 
@@ -154,7 +149,6 @@ class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
         """
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         known, codes, classes = check_ncd_labels(y, len(X))
-        _check_common(self)
         Xu = X[~known]
         k = check_ncd_n_clusters(self.n_clusters, len(Xu), self.k_range)
         rng = check_random_state(self.random_state)

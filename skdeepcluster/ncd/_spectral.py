@@ -1,20 +1,22 @@
 """NCD spectral clustering: a joint spectral embedding of known and unlabelled rows."""
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from scipy.linalg import eigh
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import check_memory, knn_indices, resolve_device
 from ..utils._graph import _by_eigenvalue, _graph_embedding
 from ._base import (
+    NCD_PARAMETER_CONSTRAINTS,
     K_MAX_ITER,
     K_N_INIT,
     K_TOL,
@@ -327,6 +329,15 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
     ((200,), 2)
     """
 
+    _parameter_constraints: dict = {
+        **NCD_PARAMETER_CONSTRAINTS,
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "min_dist": [Interval(Real, 0, 1, closed="neither")],
+        "approximation": [StrOptions({"auto", "exact", "nystrom", "knn"})],
+        "n_landmarks": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(self, n_clusters="auto", *, n_components=None, min_dist=0.6,
                  n_init=10, max_iter=1000, tol=1e-10, seeding="distance",
                  k_range=(1, 30), approximation="auto", n_landmarks=1000,
@@ -345,26 +356,6 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
 
-    def _check_params(self):
-        if not (isinstance(self.min_dist, numbers.Real) and 0 < self.min_dist < 1):
-            raise ValueError(f"min_dist must be in (0, 1), got {self.min_dist!r}.")
-        if self.n_components is not None and (
-                not isinstance(self.n_components, numbers.Integral)
-                or self.n_components < 1):
-            raise ValueError("n_components must be a positive integer or None, got "
-                             f"{self.n_components!r}.")
-        if self.seeding not in ("distance", "squared"):
-            raise ValueError(
-                f"seeding must be 'distance' or 'squared', got {self.seeding!r}.")
-        if self.approximation not in ("auto", "exact", "nystrom", "knn"):
-            raise ValueError("approximation must be 'auto', 'exact', 'nystrom' or "
-                             f"'knn', got {self.approximation!r}.")
-        for name in ("n_init", "max_iter", "n_landmarks", "n_neighbors"):
-            v = getattr(self, name)
-            if isinstance(v, (bool, np.bool_)) or not isinstance(
-                    v, numbers.Integral) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
-
     def _embed(self, X, n_components, device, rng):
         approx = self.approximation
         if approx == "auto":
@@ -381,6 +372,7 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
                                       n_neighbors=self.n_neighbors,
                                       random_state=seed, device=device)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Embed all rows jointly and cluster the unlabelled ones.
 
@@ -396,7 +388,6 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
         """
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         known, codes, classes = check_ncd_labels(y, len(X))
-        self._check_params()
         n_u = int((~known).sum())
         k = check_ncd_n_clusters(self.n_clusters, n_u, self.k_range)
         rng = check_random_state(self.random_state)
