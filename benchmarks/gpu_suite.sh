@@ -18,7 +18,7 @@ export SKDEEPCLUSTER_FASHION_MNIST="$PWD/.data/fashion-mnist"
 nvidia-smi -L
 python3 -c "import torch, sklearn, skorch; print('torch', torch.__version__, 'sklearn', sklearn.__version__, 'skorch', skorch.__version__)"
 
-STEPS=${STEPS:-gpu_checks depict_fashion dsc sdp}  # a subset may be named
+STEPS=${STEPS:-gpu_checks depict_fashion dsc sdp sp2ot_fashion}  # a subset may be named
 step() {  # step NAME SECONDS COMMAND...
   local name=$1 secs=$2; shift 2
   case " $STEPS " in *" $name "*) ;; *) return 0 ;; esac
@@ -33,7 +33,9 @@ step depict_fashion 320 python3 benchmarks/bench_depict.py --suite fashion --dev
   --seeds 0 --configs 256/8/10/20 1024/20/6/10
 step dsc 130 python3 benchmarks/bench_dsc.py --gpu-suite --device cuda
 step sdp 90 python3 benchmarks/bench_sdp.py --gpu-suite --device cuda
-for f in gpu_checks depict_fashion_gpu dsc_gpu sdp_gpu; do
+step sp2ot_fashion 300 python3 benchmarks/bench_sp2ot.py --suite fashion --device cuda \
+  --seeds 0 --batch-size 1024 --warmup-epochs 10 --max-epochs 20
+for f in gpu_checks depict_fashion_gpu dsc_gpu sdp_gpu sp2ot_fashion_gpu; do
   cp "benchmarks/results/$f.md" "$OUTDIR"/ 2>/dev/null
 done
 ls -la "$OUTDIR"
