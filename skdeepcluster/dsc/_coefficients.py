@@ -20,7 +20,7 @@ post-processing.
 
 Why not a gradient step: Adam rescales every coefficient separately and loses
 their relative sizes, so the minimum-norm structure that makes ``C`` follow the
-subspaces never forms (measured in ``benchmarks/results/dsc_solvers.md``). Plain
+subspaces never forms (the user guide, ``doc/dsc.rst``, gives the measurement). Plain
 gradient descent from ``C = 0`` with step ``1/L`` gives the spectral filter
 ``1 - (1 - s / s_max)^t``, an approximation of the ridge filter above with
 ``lam ~ s_max / t``: the closed form is its limit, computed exactly and at the
