@@ -22,7 +22,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils import check_n_clusters
+from ..utils import check_n_clusters, squared_distances
 
 __all__ = []
 
@@ -355,22 +355,16 @@ def estimate_k_by_hiding(codes, n_known, ks, prepare_pool, *, n_splits=6,
 # --------------------------------------------------------------------------- #
 # NCD k-means core (Troisemaine et al.): seeded away from known centroids, novel-only Lloyd
 # --------------------------------------------------------------------------- #
-def _sq_dists_t(X, C, X_sq):
-    """Squared distances between the rows of two tensors (clipped at 0)."""
-    d2 = X_sq[:, None] - 2.0 * (X @ C.T) + (C * C).sum(1)[None, :]
-    return d2.clamp_(min=0.0)
-
-
 def _seed_centers(X, k, known_centers, seeding, rng, X_sq):
     """Distance-weighted seeding on the device; the draws come from ``rng``."""
     n = len(X)
     chosen = []
     if known_centers is not None and len(known_centers):
-        dmin = _sq_dists_t(X, known_centers, X_sq).min(dim=1).values
+        dmin = squared_distances(X, known_centers, X_sq).min(dim=1).values
     else:
         first = rng.randint(n)
         chosen.append(first)
-        dmin = _sq_dists_t(X, X[[first]], X_sq)[:, 0]
+        dmin = squared_distances(X, X[[first]], X_sq)[:, 0]
     while len(chosen) < k:
         weight = (dmin if seeding == "squared" else dmin.sqrt()).cpu().numpy()
         total = weight.sum()
@@ -379,7 +373,7 @@ def _seed_centers(X, k, known_centers, seeding, rng, X_sq):
         else:
             idx = rng.choice(n, p=weight / total)
         chosen.append(idx)
-        dmin = torch.minimum(dmin, _sq_dists_t(X, X[[idx]], X_sq)[:, 0])
+        dmin = torch.minimum(dmin, squared_distances(X, X[[idx]], X_sq)[:, 0])
     return X[chosen].clone()
 
 
@@ -406,7 +400,7 @@ def ncd_kmeans(X, k, known_centers=None, *, n_init=10, max_iter=300, tol=1e-4,
         C = _seed_centers(Xt, k, kc, seeding, rng, X_sq)
         n_iter = 0
         for n_iter in range(1, int(max_iter) + 1):
-            labels = _sq_dists_t(Xt, C, X_sq).argmin(dim=1)
+            labels = squared_distances(Xt, C, X_sq).argmin(dim=1)
             counts = torch.bincount(labels, minlength=k).to(Xt.dtype)
             sums = torch.zeros_like(C).index_add_(0, labels, Xt)
             nz = counts > 0
@@ -416,7 +410,7 @@ def ncd_kmeans(X, k, known_centers=None, *, n_init=10, max_iter=300, tol=1e-4,
             C = new
             if shift < tol:
                 break
-        d2 = _sq_dists_t(Xt, C, X_sq)
+        d2 = squared_distances(Xt, C, X_sq)
         dist, labels = d2.min(dim=1)
         inertia = float(dist.sqrt().sum())
         if best is None or inertia < best[2]:
@@ -436,7 +430,7 @@ def class_means(Z, codes, n_classes):
 def nearest_center(Z, centers):
     Zt = torch.as_tensor(np.asarray(Z, np.float64))
     Ct = torch.as_tensor(np.asarray(centers, np.float64))
-    return _sq_dists_t(Zt, Ct, (Zt * Zt).sum(1)).argmin(dim=1).numpy().astype(np.int64)
+    return squared_distances(Zt, Ct, (Zt * Zt).sum(1)).argmin(dim=1).numpy().astype(np.int64)
 
 
 class NCDMixin:

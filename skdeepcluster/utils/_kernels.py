@@ -25,11 +25,13 @@ def cluster_means(Z, labels, n_clusters):
     ])
 
 
-def squared_distances(X, C):
+def squared_distances(X, C, X_sq=None):
     """Squared Euclidean distances between the rows of ``X`` and ``C``.
 
     Works on numpy arrays (returns numpy) and torch tensors (returns a tensor
-    on their device); clipped at zero against rounding.
+    on their device); clipped at zero against rounding. ``X_sq``: the squared
+    row norms of ``X`` when the caller already has them (repeated calls with
+    the same ``X``).
 
     Examples
     --------
@@ -39,9 +41,11 @@ def squared_distances(X, C):
     [[25.0]]
     """
     if isinstance(X, torch.Tensor):
-        d = (X * X).sum(1, keepdim=True) - 2.0 * X @ C.T + (C * C).sum(1)[None, :]
+        X_sq = (X * X).sum(1) if X_sq is None else X_sq
+        d = X_sq[:, None] - 2.0 * (X @ C.T) + (C * C).sum(1)[None, :]
         return d.clamp_min(0.0)
     X = np.asarray(X)
     C = np.asarray(C)
-    d = (X * X).sum(axis=1)[:, None] - 2.0 * X @ C.T + (C * C).sum(axis=1)[None, :]
+    X_sq = (X * X).sum(axis=1) if X_sq is None else X_sq
+    d = X_sq[:, None] - 2.0 * (X @ C.T) + (C * C).sum(axis=1)[None, :]
     return np.maximum(d, 0.0)
