@@ -29,7 +29,8 @@ class ClosedFormCoefficients(Callback):
     coefficients with ``diag(C) = 0`` (:class:`RidgeSelfExpression`), with
     ``lam`` set so that the relative self-expression error equals ``tol_rse``
     (the discrepancy principle). The factored ``C`` is handed to the criterion,
-    which trains the encoder for it; ``coef_`` keeps the last one and the
+    which trains the encoder for it; ``coef_`` keeps the last one (with the
+    input layer alone, ``C`` is solved once: the input does not change) and the
     history records ``lam`` (relative to the largest eigenvalue of
     ``H_w H_w^T``) and the rank.
     """
@@ -45,10 +46,15 @@ class ClosedFormCoefficients(Callback):
         if not training:
             return
         X = batch[0]
-        with torch.no_grad():
-            layers = net.module_(X)
-            Hw = torch.cat([w ** 0.5 * H for w, H in zip(self.weights, layers) if w > 0], dim=1)
-            self.coef_ = RidgeSelfExpression(Hw, tol_rse=self.tol_rse)
+        input_only = self.weights[0] > 0 and not any(w > 0 for w in self.weights[1:])
+        # the input layer does not change between epochs (full batch in row
+        # order): with it alone, C is solved once
+        if self.coef_ is None or not input_only:
+            with torch.no_grad():
+                layers = [X] if input_only else net.module_(X)
+                Hw = torch.cat([w ** 0.5 * H for w, H in zip(self.weights, layers) if w > 0],
+                               dim=1)
+                self.coef_ = RidgeSelfExpression(Hw, tol_rse=self.tol_rse)
         net.criterion_.coef = self.coef_
 
     def on_batch_end(self, net, training=False, **kwargs):

@@ -14,7 +14,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ..base import BaseDeepClusterer
-from ..utils import as_device_tensor, check_input_shape, check_memory, make_net, seeded
+from ..utils import (as_device_tensor, check_input_shape, check_memory, fit_kmeans, make_net,
+                     seeded)
 from ._callbacks import (ClosedFormCoefficients, LipschitzStep, PartitionUpdate,
                          SelfExpressionStop, ZeroDiagonalGrad)
 from ._coefficients import CoefficientGD
@@ -24,7 +25,7 @@ from ._module import (AutoEncoder, Coefficients, ConvDecoder, ConvEncoder, Encod
                       MLPDecoder, MLPEncoder, SelfExpressive)
 from ._postprocess import dscnet_postprocess, shifted_laplacian_clustering
 
-__all__ = ["DSC", "dense_memory_bytes", "offset_ratio"]
+__all__ = ["DSC", "classification_loglik", "dense_memory_bytes", "offset_ratio"]
 
 _INT = Interval(Integral, 1, None, closed="left")
 _INT0 = Interval(Integral, 0, None, closed="left")
@@ -106,6 +107,66 @@ def offset_ratio(X):
     mu = Z.mean(axis=0)
     spread = np.sqrt(((Z - mu) ** 2).sum(axis=1).mean())
     return float(np.linalg.norm(mu) / spread) if spread > 0 else float("inf")
+
+
+#: Ridge added to every cluster covariance of the partition check (the
+#: columns are standardised, so 1% of a column's variance): it keeps clusters
+#: with fewer rows than features, or flat ones, from an infinite likelihood.
+_CHECK_REG = 1e-2
+
+
+def classification_loglik(X, labels, reg=_CHECK_REG):
+    """Mean classification log-likelihood of a partition under Gaussian clusters.
+
+    Every cluster is a Gaussian with its own mean and full covariance (plus
+    ``reg`` on the diagonal) and a weight equal to its share of the rows; the
+    rows are scored by the Gaussian of their own cluster (the hard-assignment
+    or *classification* likelihood of Celeux & Govaert, 1992)::
+
+        (1/n) sum_k sum_{i in k} [log(n_k / n) + log N(x_i | mu_k, S_k + reg I)]
+
+    The model fits both kinds of cluster DSC and k-means look for: a cluster
+    near a low-dimensional (affine) subspace has a small covariance
+    determinant, a round blob a small Mahalanobis spread. Two partitions into
+    the same number of clusters have the same number of parameters, so
+    comparing this value compares their BIC. Standardise the columns first
+    (``reg`` is then relative to unit variance).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    labels : array-like of shape (n_samples,)
+    reg : float, default=1e-2
+
+    Returns
+    -------
+    loglik : float
+        Higher is better.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster.dsc import classification_loglik
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.randn(50, 2), rng.randn(50, 2) + 6])
+    >>> truth, halves = np.repeat([0, 1], 50), np.tile([0, 1], 50)
+    >>> classification_loglik(X, truth) > classification_loglik(X, halves)
+    True
+    """
+    X = np.asarray(X, dtype=np.float64)
+    labels = np.asarray(labels)
+    n, p = X.shape
+    total = 0.0
+    for k in np.unique(labels):
+        Xk = X[labels == k]
+        nk = len(Xk)
+        R = Xk - Xk.mean(axis=0)
+        S = R.T @ R / nk + reg * np.eye(p)
+        L = np.linalg.cholesky(S)
+        logdet = 2.0 * np.log(np.diag(L)).sum()
+        maha = (np.linalg.solve(L, R.T) ** 2).sum()
+        total += nk * np.log(nk / n) - 0.5 * (nk * (p * np.log(2 * np.pi) + logdet) + maha)
+    return float(total / n)
 
 
 def _available_memory(device):
@@ -288,6 +349,19 @@ class DSC(BaseDeepClusterer):
         LIHFSS release). Dense ``O(n^3)``: a few thousand rows at most.
     kmeans_n_init : int, default=20
         k-means restarts of the spectral step.
+    fallback : {"kmeans"} or None, default="kmeans"
+        Tables fitted with the affine model (``affine_`` True): a label-free
+        check of the subspace model against blobs. The affine model counts
+        blobs as 0-dimensional affine subspaces, so k-means' partition is a
+        rival explanation of the same table: the partition of the fitted
+        rows is compared with k-means' (10 restarts) on the standardised rows
+        by their classification log-likelihood under Gaussian clusters with
+        full covariances (:func:`classification_loglik`; flat, subspace-like
+        clusters and round blobs are both Gaussians there, and both
+        partitions have the same number of parameters). The higher is kept
+        as ``labels_`` (``partition_`` says which). None always keeps DSC's
+        partition. Linear subspaces (``affine_`` False) and images are never
+        checked.
     mode : {"auto", "dense", "subsample"}, default="auto"
         ``"dense"`` fits ``C`` on every row and raises a ValueError when the
         memory estimate exceeds ``max_memory``; ``"subsample"`` always fits on
@@ -341,12 +415,19 @@ class DSC(BaseDeepClusterer):
     stage_seconds_ : dict
         Seconds spent in ``"pretrain"``, ``"self_expression"``,
         ``"coefficients"`` (forming the dense ``C``), ``"structured_norm"``,
-        ``"postprocess"`` and ``"subspaces"`` (cluster subspaces, and the
+        ``"postprocess"``, ``"partition_check"`` (``fallback``) and
+        ``"subspaces"`` (cluster subspaces, and the
         assignment of the other rows in subsample mode).
     net_ : skorch.NeuralNet
         The stage-1 net; its encoder (kept in float64 after fitting) gives
         ``transform``. A trained ``C`` parameter is released after fitting
         (``coef_`` holds the final ``C``).
+    partition_ : {"dsc", "kmeans"}
+        Which partition ``labels_`` holds (see ``fallback``); ``"dsc"`` when
+        the check did not run.
+    partition_loglik_ : dict or None
+        Classification log-likelihoods of the two partitions compared by
+        ``fallback`` (``{"dsc": ..., "kmeans": ...}``), None when it did not run.
     layer_weights_ : tuple of float
         The weights ``w_v`` used for ``C``.
     lam_ : float or None
@@ -408,6 +489,7 @@ class DSC(BaseDeepClusterer):
         "dscnet_params": [tuple, list, None],
         "angular_power": [_POS, None],
         "kmeans_n_init": [_INT],
+        "fallback": [StrOptions({"kmeans"}), None],
         "mode": [StrOptions({"auto", "dense", "subsample"})],
         "n_subsample": [Interval(Integral, 2, None, closed="left"), None],
         "max_dense_samples": [Interval(Integral, 2, None, closed="left")],
@@ -422,7 +504,8 @@ class DSC(BaseDeepClusterer):
                  pretrain_max_epochs=100, batch_size=None, self_expression_max_epochs=1000,
                  structured_norm_max_epochs=200, tol_rse=0.25, tol=1e-2, structured_norm_tol=1e-3, patience=10,
                  min_epochs=10, zero_diagonal=True, c_init=1e-8, postprocess="shifted_laplacian",
-                 coef_norm="l2", dscnet_params=None, angular_power=None, kmeans_n_init=20, mode="auto",
+                 coef_norm="l2", dscnet_params=None, angular_power=None, kmeans_n_init=20,
+                 fallback="kmeans", mode="auto",
                  n_subsample=None,
                  max_dense_samples=20000, max_memory=None, device="cpu",
                  random_state=None, verbose=0):
@@ -453,6 +536,7 @@ class DSC(BaseDeepClusterer):
         self.dscnet_params = dscnet_params
         self.angular_power = angular_power
         self.kmeans_n_init = kmeans_n_init
+        self.fallback = fallback
         self.mode = mode
         self.n_subsample = n_subsample
         self.max_dense_samples = max_dense_samples
@@ -703,6 +787,24 @@ class DSC(BaseDeepClusterer):
         del C
         self.affinity_ = A
         lap("postprocess")
+
+        # ---- label-free check of the subspace model (tables) -----------
+        self.partition_, self.partition_loglik_ = "dsc", None
+        if self.fallback == "kmeans" and affine and 1 < K and 2 * K <= n_fit:
+            Z = X[fit_idx].astype(np.float64)
+            std = Z.std(axis=0)
+            Z = (Z - Z.mean(axis=0)) / np.where(std > 0, std, 1.0)
+            km_labels = fit_kmeans(Z, K, n_init=10, random_state=seeds["postprocess"],
+                                   backend="sklearn")[0]
+            ll = {"dsc": classification_loglik(Z, fit_labels),
+                  "kmeans": classification_loglik(Z, km_labels)}
+            self.partition_loglik_ = ll
+            if ll["kmeans"] > ll["dsc"]:
+                self.partition_ = "kmeans"
+                fit_labels = np.asarray(km_labels, dtype=np.int64)
+            self._log(f"partition check: log-likelihood DSC {ll['dsc']:.4g}, k-means "
+                      f"{ll['kmeans']:.4g}; labels from {self.partition_}")
+        lap("partition_check")
         # inference in float64 (in batches of 2048 rows) through the stage-1 net
         net1.module_.double()
         self.net_ = net1

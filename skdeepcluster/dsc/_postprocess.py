@@ -1,10 +1,12 @@
 """DSC's post-processing: from the self-expression matrix C to clusters."""
 
+import warnings
+
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 import torch
-from scipy.sparse.linalg import eigsh, svds
+from scipy.sparse.linalg import ArpackNoConvergence, eigsh, lobpcg, svds
 from sklearn.cluster import SpectralClustering
 from sklearn.utils import check_random_state
 
@@ -89,8 +91,25 @@ def _shifted_laplacian_embedding(A, n_clusters, seed):
     if n <= 200 or n_clusters >= n // 4:
         _, V = scipy.linalg.eigh(L.toarray(), subset_by_index=[n - n_clusters, n - 1])
     else:
-        v0 = np.random.RandomState(seed % (2**32 - 1)).uniform(0.5, 1.5, n)
-        _, V = eigsh(L, k=n_clusters, which="LA", v0=v0)
+        rs = np.random.RandomState(seed % (2**32 - 1))
+        v0 = rs.uniform(0.5, 1.5, n)
+        try:
+            _, V = eigsh(L, k=n_clusters, which="LA", v0=v0)
+        except ArpackNoConvergence:
+            # tightly clustered top eigenvalues (e.g. many nearly disconnected
+            # groups) can stall ARPACK: more Lanczos vectors, then a dense or a
+            # block (LOBPCG) solver
+            try:
+                _, V = eigsh(L, k=n_clusters, which="LA", v0=v0,
+                             ncv=min(n - 1, max(4 * n_clusters + 1, 64)), maxiter=20 * n)
+            except ArpackNoConvergence:
+                if n <= 6000:
+                    _, V = scipy.linalg.eigh(L.toarray(), subset_by_index=[n - n_clusters, n - 1])
+                else:
+                    X0 = rs.standard_normal((n, n_clusters))
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        _, V = lobpcg(L, X0, largest=True, tol=1e-6, maxiter=1000)
     norms = np.linalg.norm(V, axis=1, keepdims=True)
     return V / np.maximum(norms, 1e-12)
 
