@@ -31,7 +31,7 @@ from _common import machine  # noqa: E402
 from sklearn.datasets import make_blobs  # noqa: E402
 from sklearn.utils.estimator_checks import check_estimator  # noqa: E402
 
-import skdeepcluster._sdp as sdp  # noqa: E402
+import skdeepcluster.sdp._lowrank as sdp  # noqa: E402
 from skdeepcluster import ILASDP, SDPKMeans  # noqa: E402
 
 

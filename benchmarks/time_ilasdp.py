@@ -25,7 +25,7 @@ from bench_sdp import cost_data, error_pct  # noqa: E402
 from sklearn.mixture import GaussianMixture  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-import skdeepcluster._sdp as sdp  # noqa: E402
+import skdeepcluster.sdp._lowrank as sdp  # noqa: E402
 from skdeepcluster import ILASDP  # noqa: E402
 
 

@@ -1,4 +1,7 @@
-"""Tests of SDPKMeans and ILASDP (skdeepcluster._sdp) and their solvers."""
+"""Tests of SDPKMeans and ILASDP (skdeepcluster.sdp) and their solvers.
+
+scikit-learn's estimator checks, reproducibility and pickling run for both in
+``test_common.py``; this module keeps the method-specific behaviour."""
 
 import pickle
 import warnings
@@ -14,10 +17,12 @@ from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
-import skdeepcluster._sdp as sdp_module
+import skdeepcluster
+import skdeepcluster.sdp
 from skdeepcluster import ILASDP, SDPKMeans
+from skdeepcluster.sdp import _base as sdp_base
+from skdeepcluster.sdp import _ilasdp as ilasdp_module
 from skdeepcluster.datasets import make_heterogeneous_gaussians
 from skdeepcluster.metrics import clustering_accuracy, silhouette_scorer
 from skdeepcluster.sdp._exact import solve_exact
@@ -39,20 +44,6 @@ def _zscore(X):
 
 def _error(y, labels):
     return 1.0 - clustering_accuracy(y, labels)
-
-
-# ----------------------------------------------------------------------------- estimator checks
-@parametrize_with_checks(
-    [
-        SDPKMeans(n_clusters=3, solver="lowrank", n_restarts=1, random_state=0),
-        ILASDP(n_clusters=3, solver="lowrank", n_restarts=1, max_iter=5,
-               random_state=0),
-    ]
-)
-def test_sklearn_compatible(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        check(estimator)
 
 
 # ----------------------------------------------------------------------------- solvers vs oracle
@@ -328,7 +319,7 @@ def test_bad_input(Est):
 
 def test_exact_refuses_large_n(monkeypatch):
     X, _ = _blobs(n_per=10)
-    monkeypatch.setattr(sdp_module, "EXACT_MEMORY_LIMIT", 1000)
+    monkeypatch.setattr(sdp_base, "EXACT_MEMORY_LIMIT", 1000)
     with pytest.raises(ValueError, match="solver='lowrank'"):
         SDPKMeans(3, solver="exact").fit(X)
     with pytest.raises(ValueError, match="solver='lowrank'"):
@@ -496,13 +487,19 @@ def _few_steps(real):
 def test_solver_non_convergence_warns(monkeypatch):
     X, y = _blobs(n_per=15)
     with pytest.warns(ConvergenceWarning, match="did not reach the residual tolerance"):
-        SDPKMeans(3, solver="lowrank", max_iter=5, random_state=0).fit(X)
+        SDPKMeans(3, solver="lowrank", solver_max_iter=5, random_state=0).fit(X)
     with pytest.warns(ConvergenceWarning, match="did not reach the residual tolerance"):
-        SDPKMeans(3, solver="exact", max_iter=3, random_state=0).fit(X)
+        SDPKMeans(3, solver="exact", solver_max_iter=3, random_state=0).fit(X)
     # no start of an LA-SDP solve converges: warned, and the safeguard keeps the
     # initial labelling (an unconverged start is never selected)
     init = KMeans(3, n_init=10, random_state=0).fit_predict(X)
-    monkeypatch.setattr(sdp_module, "solve_lowrank", _few_steps(solve_lowrank))
+    with pytest.warns(ConvergenceWarning, match="no start of the LA-SDP solver"):
+        est = ILASDP(3, init=init, solver="lowrank", solver_max_iter=5,
+                     random_state=0).fit(X)
+    assert adjusted_rand_score(init, est.labels_) == 1.0
+    # the same through the solver itself (every solve capped at 5 steps)
+    monkeypatch.setattr(skdeepcluster.sdp._lowrank, "solve_lowrank",
+                        _few_steps(solve_lowrank))
     with pytest.warns(ConvergenceWarning, match="no start of the LA-SDP solver"):
         est = ILASDP(3, init=init, solver="lowrank", random_state=0).fit(X)
     assert adjusted_rand_score(init, est.labels_) == 1.0
@@ -512,9 +509,9 @@ def test_unconverged_start_is_never_selected():
     info = {"objective": torch.tensor([5.0, 9.0, 7.0]),
             "residual": torch.tensor([1e-6, 2e-5, 5e-6]),
             "converged": torch.tensor([True, False, True])}
-    assert sdp_module._best_start(info) == (2, True)
+    assert sdp_base._best_start(info) == (2, True)
     info["converged"] = torch.tensor([False, False, False])
-    assert sdp_module._best_start(info) == (0, False)
+    assert sdp_base._best_start(info) == (0, False)
 
 
 def test_singular_covariances_are_regularised_or_refused():
@@ -628,7 +625,7 @@ def test_small_initial_clusters_are_repaired():
     X = np.vstack([rng.randn(60, 2) * 0.5, rng.randn(60, 2) * 1.5 + [8, 0],
                    [[40.0, 40.0], [41.0, 40.0]]])
     labels = np.r_[np.zeros(60, int), np.ones(60, int), [2, 2]]
-    repaired = sdp_module._repair_small(labels, X, 3, 3, rng)
+    repaired = ilasdp_module._repair_small(labels, X, 3, 3, rng)
     assert np.bincount(repaired).min() >= 3
     assert set(repaired[-2:]) <= set(repaired[:120])
     with warnings.catch_warnings():
@@ -676,3 +673,69 @@ def test_stuck_solver_starts_are_abandoned():
     U, info = solve_lowrank(problem, U0, max_iter=50000)
     assert info["n_iter"] < 10000
     assert not bool(info["converged"].all())
+
+
+# ----------------------------------------------------------------------------- issue 12
+def test_estimators_are_exported_from_the_subpackage():
+    assert skdeepcluster.sdp.ILASDP is skdeepcluster.ILASDP
+    assert skdeepcluster.sdp.SDPKMeans is skdeepcluster.SDPKMeans
+    assert set(skdeepcluster.sdp.__all__) == {"ILASDP", "SDPKMeans"}
+
+
+def test_solver_parameters_are_named_apart_from_outer_iterations():
+    # solver_max_iter / solver_tol: one SDP solve in both estimators; ILASDP's
+    # max_iter / tol: its outer (likelihood) iterations
+    for Est in (SDPKMeans, ILASDP):
+        params = Est().get_params()
+        assert params["solver_max_iter"] == 50000 and params["solver_tol"] == 1e-5
+    assert "max_iter" not in SDPKMeans().get_params()
+    assert "tol" not in SDPKMeans().get_params()
+    X, _ = _blobs(n_per=15)
+    with pytest.raises(ValueError, match="solver_max_iter"):
+        SDPKMeans(3, solver_max_iter=0).fit(X)
+    with pytest.raises(ValueError, match="solver_tol"):
+        ILASDP(3, solver_tol=0.0).fit(X)
+    with pytest.raises(ValueError, match="max_iter"):
+        ILASDP(3, max_iter=0).fit(X)
+
+
+def test_diagnostics_share_the_package_schema():
+    X, y = _blobs(n_per=20)
+    skm = SDPKMeans(3, random_state=0).fit(X)
+    assert [r["stage"] for r in skm.history_] == ["sdp"]
+    assert skm.history_[0]["epoch"] == 1
+    assert skm.history_[0]["solver_steps"] == skm.n_iter_
+    assert skm.stop_reasons_ == {"sdp": "solver_tol"}
+    assert skm.fit_seconds_ > 0
+
+    est = ILASDP(3, random_state=0).fit(X)
+    stages = [r["stage"] for r in est.history_]
+    inits = [r for r in est.history_ if r["stage"] == "init"]
+    iters = [r for r in est.history_ if r["stage"] == "iterations"]
+    assert inits and stages == ["init"] * len(inits) + ["iterations"] * len(iters)
+    assert [r["epoch"] for r in inits] == list(range(1, len(inits) + 1))
+    assert [r["epoch"] for r in iters] == list(range(1, est.n_iter_ + 1))
+    # the kept run is the best initial run; its iterations are the objective history
+    assert est.init_ in {r["init"] for r in inits}
+    assert max(r["objective"] for r in inits) == pytest.approx(est.objective_history_[-1])
+    assert [r["objective"] for r in iters] == est.objective_history_[1:]
+    assert all(r["solver_steps"] > 0 for r in iters)
+    assert set(est.stop_reasons_) == {"init", "iterations"}
+    assert est.stop_reasons_["iterations"] in ("labels_repeat", "tol")
+    assert est.fit_seconds_ > 0
+    # one outer iteration allowed from a poor start: the stop reason says so
+    bad = np.arange(len(X)) % 3
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        capped = ILASDP(3, init=bad, max_iter=1, tol=0.0, random_state=0).fit(X)
+    assert capped.n_iter_ == 1 and capped.stop_reasons_["iterations"] == "max_iter"
+
+
+def test_verbose_levels(capsys):
+    X, _ = _blobs(n_per=15)
+    ILASDP(3, random_state=0).fit(X)
+    assert capsys.readouterr().out == ""
+    ILASDP(3, random_state=0, verbose=1).fit(X)
+    out = capsys.readouterr().out
+    assert "[ILASDP]" in out and "iteration 1" in out and "[lowrank]" not in out
+    SDPKMeans(3, random_state=0, verbose=1).fit(X)
+    assert "[SDPKMeans] SDP" in capsys.readouterr().out

@@ -1,5 +1,13 @@
-"""Private solvers behind :class:`skdeepcluster.SDPKMeans` and :class:`skdeepcluster.ILASDP`.
+"""SDP clustering: SDP k-means (Peng-Wei) and iterative likelihood-adjusted SDP
+(iLA-SDP; Zhuang, Chen, Yang and Zhang, ICML 2023 / ICLR 2024).
 
-``_problem`` holds the factored cost matrices, ``_exact`` the dense ADMM solver
-(small n) and ``_lowrank`` the nonnegative Burer-Monteiro solver (linear in n).
+The estimators live in ``_sdpkmeans`` and ``_ilasdp``, what they share (base
+class, scaling, solver routes) in ``_base``; the private solvers are ``_problem``
+(the factored cost matrices), ``_exact`` (dense ADMM, small n) and ``_lowrank``
+(nonnegative Burer-Monteiro, linear in n).
 """
+
+from ._ilasdp import ILASDP
+from ._sdpkmeans import SDPKMeans
+
+__all__ = ["ILASDP", "SDPKMeans"]

@@ -176,7 +176,7 @@ def solve_lowrank(problem, U0, *, beta=1.0, tol=1e-5, inner_tol=1e-3,
         # once a start has converged, stragglers get a bounded budget: a start
         # stuck at a degenerate point (all mass on a few rows) would otherwise
         # burn the whole step budget. They end with converged=False; callers
-        # choose among converged starts only (see _sdp._best_start).
+        # choose among converged starts only (see _base._best_start).
         if first_done is None and bool(done.any()):
             first_done = it
         if first_done is not None and it >= max(3 * first_done, first_done + 3000):

@@ -1,49 +1,37 @@
-"""SDP k-means (Peng-Wei) and iterative likelihood-adjusted SDP clustering (iLA-SDP).
+"""iLA-SDP: iterative likelihood-adjusted SDP clustering of heterogeneous Gaussians."""
 
-Two solvers back both estimators (see :mod:`skdeepcluster.sdp`):
-
-* ``"exact"``: ADMM on the dense n x n blocks (torch, float64), O(K n^2) memory and
-  one ``eigh`` per block and iteration: small n only;
-* ``"lowrank"``: nonnegative Burer-Monteiro factorisation with an augmented
-  Lagrangian and projected gradient + Armijo, several starts solved as one batch,
-  O(n (p + K r)) memory: never an n x n array.
-
-Above ``max_full_samples`` the estimators fit on a subsample and lift the
-solution to every row (nearest centre for SDP k-means, the quadratic
-discriminant rule for iLA-SDP).
-"""
-
-import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import torch
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator, ClusterMixin
-from sklearn.cluster import KMeans
+from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
-from .sdp._exact import solve_exact
-from .sdp._lowrank import solve_lowrank
-from .sdp._problem import (
-    exact_memory_bytes,
-    lasdp_problem,
-    peng_wei_problem,
+from ..utils import cpu_threads, fit_kmeans
+from . import _lowrank
+from ._base import (
+    _POS_INT,
+    _SDPBase,
+    _choose_solver,
+    _fill_empty,
+    _label_factors,
+    _peng_wei,
+    _random_factors,
+    _same_partition,
+    _standardize,
+    _stats_from_dense,
+    _stats_from_factors,
+    _subsample,
 )
-from .utils import (
-    check_memory,
-    check_n_clusters,
-    cpu_threads,
-    fit_kmeans,
-    resolve_device,
-)
+from ._exact import solve_exact
+from ._problem import lasdp_problem
 
-__all__ = ["SDPKMeans", "ILASDP"]
-
-#: The exact route refuses problems whose dense ADMM state exceeds this.
-EXACT_MEMORY_LIMIT = 2 * 2**30
+__all__ = ["ILASDP"]
 
 _SCALINGS = ("standardized", "raw", "whitened")
 _INITS = ("sdp", "sdp-standardized", "sdp-raw", "sdp-whitened", "kmeans")
@@ -51,56 +39,6 @@ _COV_TYPES = ("full", "diag", "spherical", "tied")
 
 
 # ----------------------------------------------------------------------------- helpers
-def _check_choice(name, value, options):
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{name} must be one of {options}, got {value!r}.")
-    return value
-
-
-def _check_int(name, value, low):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}.")
-    return int(value)
-
-
-def _check_float(name, value, low, strict=False):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number, got {value!r}.")
-    if (value <= low) if strict else (value < low):
-        raise ValueError(f"{name} must be {'>' if strict else '>='} {low}, got {value!r}.")
-    return float(value)
-
-
-def _standardize(X):
-    """z-score the columns; return ``(Xs, mean, scale, constant)``.
-
-    Computed on columns divided by their largest magnitude first, so features of
-    scale 1e-200 or 1e200 neither underflow to "constant" nor overflow. A column
-    whose spread is below 1e-12 of its magnitude is constant: scale 1 and an
-    exactly zero standardised column.
-    """
-    absmax = np.abs(X).max(axis=0)
-    safe = np.where(absmax > 0, absmax, 1.0)
-    Xn = X / safe
-    mean_n = Xn.mean(axis=0)
-    std_n = Xn.std(axis=0)
-    constant = std_n <= 1e-12
-    std_n = np.where(constant, 1.0, std_n)
-    Xs = (Xn - mean_n) / std_n
-    Xs[:, constant] = 0.0
-    return Xs, mean_n * safe, np.where(constant, 1.0, std_n * safe), constant
-
-
-def _apply_scaling(X, mean, scale):
-    return (X - mean) / scale
-
-
-def _n_distinct_rows(X):
-    return np.unique(X, axis=0).shape[0]
-
-
 def _init_scaling(Xs, Xraw, scaling):
     """The rows an SDP k-means initialisation runs on.
 
@@ -172,104 +110,6 @@ def _qda_labels(Xs, means, covs):
         scores[:, k] = -(Y * Y).sum(axis=0) - 2.0 * np.log(np.diagonal(L)).sum()
     return _fill_empty(np.argmax(scores, axis=1).astype(np.int64), scores, K)
 
-
-def _warn_distinct(X, n_clusters):
-    """KMeans' warning when X has fewer distinct rows than clusters."""
-    if n_clusters < 2:
-        return
-    n_distinct = _n_distinct_rows(X)
-    if n_distinct < n_clusters:
-        warnings.warn(
-            f"X has only {n_distinct} distinct rows, fewer than n_clusters="
-            f"{n_clusters}: some clusters will hold copies of one point. Lower "
-            "n_clusters or remove duplicate rows.", ConvergenceWarning, stacklevel=3)
-
-
-def _choose_solver(solver, n, n_blocks, max_exact_samples):
-    """Return "exact" or "lowrank" for a (sub)problem with n rows."""
-    need = exact_memory_bytes(n, n_blocks)
-    if solver == "exact":
-        check_memory(
-            need, EXACT_MEMORY_LIMIT, f"The exact SDP solver at n_samples={n}",
-            "Use solver='lowrank' (linear memory in n) or solver='auto'.")
-        return "exact"
-    if solver == "lowrank":
-        return "lowrank"
-    if n <= max_exact_samples and need <= EXACT_MEMORY_LIMIT:
-        return "exact"
-    return "lowrank"
-
-
-def _subsample(Xs, m, weighting, n_clusters, rng):
-    """Indices of a size-m subsample, uniform or balanced over a k-means labelling."""
-    n = Xs.shape[0]
-    if weighting == "uniform":
-        return np.sort(rng.choice(n, size=m, replace=False))
-    labels, _, _ = fit_kmeans(Xs, n_clusters, n_init=3, random_state=rng)
-    counts = np.bincount(labels, minlength=n_clusters).astype(np.float64)
-    prob = 1.0 / counts[labels]
-    prob /= prob.sum()
-    return np.sort(rng.choice(n, size=m, replace=False, p=prob))
-
-
-def _fill_empty(labels, scores, n_clusters):
-    """Give every empty cluster the row scoring highest for it (rows of clusters of size > 1)."""
-    labels = labels.copy()
-    for _ in range(n_clusters):
-        counts = np.bincount(labels, minlength=n_clusters)
-        empty = np.flatnonzero(counts == 0)
-        if empty.size == 0:
-            break
-        k = empty[0]
-        movable = counts[labels] > 1
-        cand = np.where(movable, scores[:, k], -np.inf)
-        labels[int(np.argmax(cand))] = k
-    return labels
-
-
-def _same_partition(a, b, n_clusters):
-    """Whether two labellings are the same partition (up to renaming clusters)."""
-    table = np.zeros((n_clusters, n_clusters), dtype=np.int64)
-    np.add.at(table, (a, b), 1)
-    return bool(((table > 0).sum(axis=0) <= 1).all() and ((table > 0).sum(axis=1) <= 1).all())
-
-
-def _label_factors(labels, n_clusters, n_blocks, rank, traces_one_block, dtype, device,
-                   noise=0.0, generator=None):
-    """Factor(s) of B(labels): (1, K_b, n, r). Peng-Wei: one block with K columns."""
-    n = labels.shape[0]
-    lab = torch.as_tensor(labels, device=device)
-    onehot = torch.nn.functional.one_hot(lab, n_clusters).to(dtype)  # (n, K)
-    sizes = onehot.sum(dim=0).clamp_min(1.0)
-    F = onehot / sizes.sqrt()
-    if traces_one_block:  # Peng-Wei: Z = F F^T
-        U = torch.zeros(1, 1, n, rank, dtype=dtype, device=device)
-        U[0, 0, :, :n_clusters] = F
-    else:  # LA-SDP: B_k = f_k f_k^T
-        U = torch.zeros(1, n_blocks, n, rank, dtype=dtype, device=device)
-        U[0, :, :, 0] = F.T
-    if noise > 0:
-        U = U + noise * torch.rand(U.shape, dtype=dtype, device=device,
-                                   generator=generator) / np.sqrt(n)
-    return U
-
-
-def _stats_from_factors(U, Xt):
-    """Memberships (S, K_b, n) and X^T B_k X (S, K_b, p, p) of B_k = U_k U_k^T."""
-    colsum = U.sum(dim=2)
-    w = torch.einsum("sknr,skr->skn", U, colsum)
-    XtU = torch.einsum("np,sknr->skpr", Xt, U)
-    XBX = XtU @ XtU.transpose(2, 3)
-    return w, XBX
-
-
-def _stats_from_dense(B, Xt):
-    # ADMM meets the sign constraint only to its tolerance; a negative entry
-    # would make L(B) indefinite and the covariance update not PSD
-    B = B.clamp_min(0.0)
-    w = B.sum(dim=2)
-    XBX = Xt.T @ B @ Xt
-    return w[None], XBX[None]
 
 
 def _scatter(w, XBX, Xt):
@@ -355,327 +195,6 @@ def _objective(M, nhat, chol, reg, cov_type, log_w=None):
     return F - reg * pen, F
 
 
-def _random_factors(S, n_blocks, n, rank, dtype, device, generator):
-    return torch.rand(S, n_blocks, n, rank, dtype=dtype, device=device,
-                      generator=generator)
-
-
-def _peng_wei(Xs, n_clusters, solver, rank, n_restarts, tol, max_iter, device, rng,
-              verbose=0):
-    """Peng-Wei SDP k-means on standardised rows: labels, objective, steps, solver."""
-    n = Xs.shape[0]
-    K = n_clusters
-    route = solver
-    Xt = torch.as_tensor(Xs, dtype=torch.float64, device=device)
-    problem = peng_wei_problem(Xt, K)
-    gen = torch.Generator(device=device)
-    gen.manual_seed(int(rng.randint(0, 2**31 - 1)))
-    if K == 1:
-        return np.zeros(n, dtype=np.int64), float(Xt.sum(dim=0).pow(2).sum() / n), 0
-    if route == "exact":
-        B, info = solve_exact(problem.dense(), problem.traces, tol=tol,
-                              max_iter=max_iter, verbose=verbose)
-        if not info["converged"]:
-            _warn_solver("SDP k-means (exact ADMM)", max_iter, tol,
-                         max(info["primal_residual"], info["dual_residual"]))
-        Z = B[0].clamp_min(0.0)
-        objective = float((Xt.T @ Z @ Xt).trace())
-        evals, evecs = torch.linalg.eigh(0.5 * (Z + Z.T))
-        emb = evecs[:, -K:] * evals[-K:].clamp_min(0.0).sqrt()
-        n_steps = info["n_iter"]
-    else:
-        r = max(int(rank) if rank is not None else 2 * K, K)
-        km_labels, _, _ = fit_kmeans(Xs, K, n_init=1, random_state=rng)
-        km_labels = _fill_empty(km_labels, np.zeros((n, K)), K)
-        warm = _label_factors(km_labels, K, 1, r, True, torch.float64, device,
-                              noise=0.01, generator=gen)
-        starts = [warm]
-        if n_restarts > 0:
-            starts.append(_random_factors(n_restarts, 1, n, r, torch.float64, device, gen))
-        U, info = solve_lowrank(problem, torch.cat(starts), tol=tol, max_iter=max_iter,
-                                verbose=verbose)
-        best, ok = _best_start(info)
-        if not ok:
-            _warn_solver("SDP k-means (low-rank)", max_iter, tol,
-                         float(info["residual"].min()))
-        Ub = U[best, 0]
-        XtU = Xt.T @ Ub
-        objective = float(XtU.pow(2).sum())
-        left, svals, _ = torch.linalg.svd(Ub, full_matrices=False)
-        emb = left[:, :K] * svals[:K]
-        n_steps = info["n_iter"]
-    emb = emb.cpu().numpy()
-    seed = int(rng.randint(0, 2**31 - 1))
-    with warnings.catch_warnings():
-        # duplicate rows: the embedding has fewer distinct points than clusters;
-        # _warn_distinct has said so once, and _fill_empty repairs the labels
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        labels = KMeans(K, n_init=10, random_state=seed).fit_predict(emb)
-    return labels.astype(np.int64), objective, n_steps
-
-
-def _warn_solver(what, max_iter, tol, residual):
-    warnings.warn(
-        f"{what} did not reach the residual tolerance tol={tol:g} within "
-        f"{max_iter} solver steps (residual {residual:.2g}); the least infeasible "
-        "solution was used. Increase max_iter or tol.", ConvergenceWarning,
-        stacklevel=4)
-
-
-def _best_start(info):
-    """Index of the best start, and whether it converged.
-
-    Among the starts that reached the residual tolerance, the largest objective;
-    when none did, the least infeasible start (an infeasible point's objective
-    is not comparable: violating ``sum_k B_k 1 = 1`` can inflate it).
-    """
-    conv = info["converged"]
-    if bool(conv.any()):
-        obj = torch.where(conv, info["objective"],
-                          torch.full_like(info["objective"], -float("inf")))
-        return int(torch.argmax(obj)), True
-    return int(torch.argmin(info["residual"])), False
-
-
-# ----------------------------------------------------------------------------- estimators
-class _SDPBase(ClusterMixin, BaseEstimator):
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        return tags
-
-    def _validate_common(self, X):
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        X = np.asarray(X, dtype=np.float64)
-        n = X.shape[0]
-        K = check_n_clusters(self.n_clusters, n)
-        _check_choice("solver", self.solver, ("auto", "exact", "lowrank"))
-        _check_int("n_restarts", self.n_restarts, 0)
-        _check_int("max_exact_samples", self.max_exact_samples, 0)
-        _check_int("max_full_samples", self.max_full_samples, 2)
-        _check_int("subsample_size", self.subsample_size, 2)
-        device = resolve_device(self.device)
-        _warn_distinct(X, K)
-        return X, n, K, device
-
-    def _standardized(self, X):
-        """X in the units the model was fitted in (the fitted z-scoring)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return _apply_scaling(np.asarray(X, dtype=np.float64), self.feature_mean_,
-                              self.feature_scale_)
-
-
-class SDPKMeans(_SDPBase):
-    """Peng-Wei SDP relaxation of k-means, solved exactly (small n) or low-rank.
-
-    Solves ``max <X X^T, Z>`` over ``Z`` PSD, ``Z >= 0``, ``Z 1 = 1``, ``tr Z = K``
-    on the z-scored data, rounds ``Z`` by k-means++ (``n_init=10``) on its top-K
-    eigenvectors (or the factor's top-K left singular vectors) and reports the
-    cluster means in the original units. The relaxation is tight on
-    well-separated clusters; it is an isotropic (equal spherical covariance)
-    model, like k-means.
-
-    Parameters
-    ----------
-    n_clusters : int, default=8
-        Number of clusters K.
-    solver : {"auto", "exact", "lowrank"}, default="auto"
-        ``"exact"``: ADMM on the dense n x n matrix (O(n^2) memory, O(n^3) per
-        step); ``"lowrank"``: nonnegative Burer-Monteiro ``Z = U U^T`` with
-        ``U >= 0`` of rank ``rank`` (O(n K) memory). ``"auto"`` takes ``"exact"``
-        up to ``max_exact_samples`` rows (and a 2 GiB memory estimate), else
-        ``"lowrank"``. The choice is stored in ``solver_``.
-    rank : int or None, default=None
-        Columns of the factor U; None means ``2 * n_clusters``.
-    n_restarts : int, default=4
-        Random nonnegative starts of the low-rank solver, besides one warm start
-        from a single k-means++ run; the start with the best SDP objective wins.
-    max_iter : int, default=50000
-        Maximum solver steps (projected-gradient steps, or ADMM iterations capped
-        at 5000 for the exact route).
-    tol : float, default=1e-5
-        Constraint residual at which the solver stops.
-    max_exact_samples : int, default=50
-        Largest n for which ``solver="auto"`` uses the exact route. The exact
-        ADMM needs 200-2,500 iterations of one O(n^3) ``eigh``; above ~50 rows
-        the low-rank route was faster on our CPU (``benchmarks/results/sdp_defaults.md``).
-    max_full_samples : int, default=100000
-        Above this many rows, fit on a subsample of ``subsample_size`` rows and
-        assign every row to its nearest centre.
-    subsample_size : int, default=5000
-        Size of that subsample (drawn with probability inversely proportional
-        to the size of a preliminary k-means cluster).
-    device : str, default="cpu"
-        Torch device of the solvers ("cpu", "cuda", "cuda:N" or "auto").
-    random_state : int, RandomState instance or None, default=None
-        Seeds the starts, the subsample and the rounding.
-    verbose : int, default=0
-        Progress output of the solvers.
-
-    Attributes
-    ----------
-    labels_ : ndarray of shape (n_samples,)
-        Cluster of each training row.
-    cluster_centers_ : ndarray of shape (n_clusters, n_features)
-        Cluster means in the original units.
-    objective_ : float
-        ``<X X^T, Z>`` of the solution on the standardised (sub)sample.
-    solver_ : str
-        The route used, ``"exact"`` or ``"lowrank"``.
-    n_iter_ : int
-        Solver steps taken.
-    subsample_indices_ : ndarray or None
-        Rows the SDP was solved on when subsampling, else None.
-    inertia_ : float
-        Sum of squared distances of the training rows to their centre, in the
-        z-scored units the SDP was solved in.
-    feature_mean_ : ndarray of shape (n_features,)
-        Column means of the training data (the fitted z-scoring).
-    feature_scale_ : ndarray of shape (n_features,)
-        Column standard deviations of the training data (1 for a constant
-        column); ``predict`` and ``score`` measure distances in
-        ``(X - feature_mean_) / feature_scale_``.
-    n_features_in_ : int
-        Number of features seen in fit.
-
-    See Also
-    --------
-    ILASDP : the likelihood-adjusted SDP with cluster-specific covariances.
-
-    References
-    ----------
-    J. Peng and Y. Wei, "Approximating K-means-type clustering via semidefinite
-    programming", SIAM J. Optim. 18(1), 2007. Y. Zhuang, X. Chen, Y. Yang,
-    R. Y. Zhang, "Statistically optimal K-means clustering via nonnegative
-    low-rank semidefinite programming", ICLR 2024.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skdeepcluster import SDPKMeans
-    >>> rng = np.random.RandomState(0)
-    >>> X = np.vstack([rng.randn(20, 2), rng.randn(20, 2) + 6])
-    >>> model = SDPKMeans(n_clusters=2, random_state=0).fit(X)
-    >>> np.bincount(model.labels_).tolist()
-    [20, 20]
-    """
-
-    def __init__(self, n_clusters=8, *, solver="auto", rank=None, n_restarts=4,
-                 max_iter=50000, tol=1e-5, max_exact_samples=50,
-                 max_full_samples=100000, subsample_size=5000, device="cpu",
-                 random_state=None, verbose=0):
-        self.n_clusters = n_clusters
-        self.solver = solver
-        self.rank = rank
-        self.n_restarts = n_restarts
-        self.max_iter = max_iter
-        self.tol = tol
-        self.max_exact_samples = max_exact_samples
-        self.max_full_samples = max_full_samples
-        self.subsample_size = subsample_size
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-
-    def fit(self, X, y=None):
-        """Solve the SDP on X and round it to ``n_clusters`` clusters.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self : SDPKMeans
-        """
-        X, n, K, device = self._validate_common(X)
-        max_iter = _check_int("max_iter", self.max_iter, 1)
-        tol = _check_float("tol", self.tol, 0.0, strict=True)
-        if self.rank is not None:
-            _check_int("rank", self.rank, 1)
-        rng = check_random_state(self.random_state)
-        Xs, mean, scale, _ = _standardize(X)
-        idx = None
-        Xfit = Xs
-        if n > self.max_full_samples:
-            m = min(int(self.subsample_size), n)
-            idx = _subsample(Xs, m, "balanced", K, rng)
-            Xfit = Xs[idx]
-        nfit = Xfit.shape[0]
-        route = _choose_solver(self.solver, nfit, 1, self.max_exact_samples)
-        with cpu_threads(device, nfit * max(K, 1) * 4):
-            labels, objective, n_steps = _peng_wei(
-                Xfit, K, route, self.rank, self.n_restarts, tol,
-                min(max_iter, 5000) if route == "exact" else max_iter,
-                device, rng, self.verbose)
-        labels = _fill_empty(labels, np.zeros((nfit, K)), K)
-        centers = np.vstack([Xfit[labels == k].mean(axis=0) for k in range(K)])
-        if idx is not None:  # lift: nearest centre in the units the SDP was solved in
-            labels = self._nearest(Xs, centers)
-        self.feature_mean_ = mean
-        self.feature_scale_ = scale
-        self.cluster_centers_ = mean + centers * scale
-        self.labels_ = labels.astype(np.int64)
-        self.objective_ = float(objective)
-        self.solver_ = route
-        self.n_iter_ = int(max(n_steps, 1))
-        self.subsample_indices_ = idx
-        self.inertia_ = float(((Xs - centers[self.labels_]) ** 2).sum())
-        return self
-
-    @staticmethod
-    def _dist2(X, centers):
-        d = (X * X).sum(axis=1)[:, None] - 2 * X @ centers.T + (centers ** 2).sum(axis=1)
-        return np.maximum(d, 0.0)
-
-    def _nearest(self, X, centers):
-        return np.argmin(self._dist2(X, centers), axis=1).astype(np.int64)
-
-    def _centers_standardized(self):
-        return _apply_scaling(self.cluster_centers_, self.feature_mean_,
-                              self.feature_scale_)
-
-    def predict(self, X):
-        """Nearest cluster centre of each row, in the z-scored units of ``fit``.
-
-        Distances are measured after the training data's z-scoring
-        (``feature_mean_``, ``feature_scale_``), as in ``fit``; on the training
-        rows ``predict`` therefore reproduces ``labels_`` whenever ``labels_``
-        are the nearest-centre labels.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-        """
-        Xs = self._standardized(X)
-        return self._nearest(Xs, self._centers_standardized())
-
-    def score(self, X, y=None):
-        """Minus the inertia of X against the fitted centres (higher is better).
-
-        Measured in the z-scored units of ``fit`` (``score(X_train)`` is
-        ``-inertia_`` when the labels are nearest-centre labels): the isotropic
-        Gaussian log-likelihood up to scale and a constant. As for
-        :class:`~sklearn.cluster.KMeans` it grows with ``n_clusters``, so never
-        compare it across numbers of clusters.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        score : float
-        """
-        Xs = self._standardized(X)
-        d = self._dist2(Xs, self._centers_standardized())
-        return -float(d.min(axis=1).sum())
 
 
 class ILASDP(_SDPBase):
@@ -724,13 +243,11 @@ class ILASDP(_SDPBase):
         runs one of them; ``"kmeans"``: k-means++ (``n_init=10``) on the
         z-scored data; or given labels.
     max_iter : int, default=30
-        Maximum outer iterations (SDP step + covariance update).
+        Maximum outer iterations (LA-SDP step + covariance update).
     tol : float, default=1e-3
         Stop when the labels repeat (as a partition) or when an iteration raises
         the average penalised log-likelihood per row, ``objective / (2 n)``, by
-        less than ``tol``: GaussianMixture's rule and default (the
-        specification's ``tol * |objective|`` with 1e-6 kept iterating for
-        gains of 1e-5 per row on unstructured data).
+        less than ``tol`` (GaussianMixture's rule and default).
     n_restarts : int, default=4
         Random nonnegative starts of the low-rank solver besides the warm start
         from the current labels and the previous solution. They are drawn at
@@ -739,6 +256,12 @@ class ILASDP(_SDPBase):
         thousands for a fresh draw).
     rank : int, default=2
         Columns of each block's factor in the low-rank route.
+    solver_max_iter : int, default=50000
+        Maximum steps of one SDP solve (projected-gradient steps of the
+        low-rank route, or ADMM iterations capped at 5000 for the exact route),
+        for the SDP k-means initialisation and every LA-SDP step.
+    solver_tol : float, default=1e-5
+        Constraint residual at which an SDP solve stops.
     standardize : bool, default=True
         z-score the features before fitting (attributes are mapped back).
     max_exact_samples : int, default=50
@@ -759,14 +282,17 @@ class ILASDP(_SDPBase):
         iterations continue on all rows from it (warm start and previous
         solution only). This keeps the cost of the search independent of n.
     proportions : {"equal", "estimated"}, default="equal"
-        "equal": the specification's likelihood (equal mixing proportions).
+        "equal": the classification likelihood with equal mixing proportions.
         "estimated": proportions ``pi_k = n_k / n`` are parameters too (the
         objective gains ``2 sum_k n_k log pi_k``, each update is still an exact
         maximiser); ``predict`` then adds ``log weights_``.
     device : str, default="cpu"
         Torch device of the solvers ("cpu", "cuda", "cuda:N" or "auto").
     random_state : int, RandomState instance or None, default=None
+        Seeds the solver starts, the subsamples and the k-means roundings.
     verbose : int, default=0
+        0 is silent; 1 prints one line per initialisation run and per outer
+        iteration; 2 also the solvers' progress.
 
     Attributes
     ----------
@@ -787,6 +313,21 @@ class ILASDP(_SDPBase):
     n_iter_ : int
         Likelihood iterations run; 0 when they were skipped (one cluster, or an
         initial cluster too small for its covariance, which warns).
+    history_ : list of dict
+        Diagnostics records (the schema of the package): stage ``"init"``, one
+        record per initial labelling tried (``"init"``, ``"objective"`` at
+        its end, ``"n_iter"``, ``"n_samples"`` the rows it ran on: a subsample
+        of ``init_sample_size`` rows for large n), then stage
+        ``"iterations"``, one record per outer iteration of the kept run
+        (``"objective"``, ``"labels_changed"``, ``"selected"`` the candidate
+        that won the step: ``"warm"``, ``"prev-start"``, ``"prev"``,
+        ``"randomJ"``, ``"sdp"`` or ``"labels"``, and ``"solver_steps"``).
+    stop_reasons_ : dict
+        Why each stage ended: ``"init"``: ``"completed"``; ``"iterations"``:
+        ``"labels_repeat"``, ``"tol"``, ``"max_iter"``, ``"single_cluster"``
+        or ``"degenerate_init"`` (iterations skipped).
+    fit_seconds_ : float
+        Wall-clock seconds of ``fit``.
     converged_ : bool
         False when ``max_iter`` was reached or the iterations were skipped.
     solver_ : str
@@ -841,7 +382,8 @@ class ILASDP(_SDPBase):
 
     def __init__(self, n_clusters=8, *, covariance_type="full", reg_covar=1e-6,
                  solver="auto", init="sdp", max_iter=30, tol=1e-3, n_restarts=4,
-                 rank=2, standardize=True, max_exact_samples=50,
+                 rank=2, solver_max_iter=50000, solver_tol=1e-5, standardize=True,
+                 max_exact_samples=50,
                  max_full_samples=100000, subsample_size=5000,
                  subsample_weighting="balanced", init_sample_size=2000,
                  proportions="equal", device="cpu", random_state=None, verbose=0):
@@ -854,6 +396,8 @@ class ILASDP(_SDPBase):
         self.tol = tol
         self.n_restarts = n_restarts
         self.rank = rank
+        self.solver_max_iter = solver_max_iter
+        self.solver_tol = solver_tol
         self.standardize = standardize
         self.max_exact_samples = max_exact_samples
         self.max_full_samples = max_full_samples
@@ -865,6 +409,20 @@ class ILASDP(_SDPBase):
         self.random_state = random_state
         self.verbose = verbose
 
+    _parameter_constraints: dict = {
+        **_SDPBase._parameter_constraints,
+        "covariance_type": [StrOptions(set(_COV_TYPES))],
+        "reg_covar": [Interval(Real, 0, None, closed="neither")],
+        "init": [StrOptions(set(_INITS)), "array-like"],
+        "max_iter": _POS_INT,
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "rank": _POS_INT,
+        "standardize": ["boolean"],
+        "subsample_weighting": [StrOptions({"balanced", "uniform"})],
+        "init_sample_size": [Interval(Integral, 2, None, closed="left")],
+        "proportions": [StrOptions({"equal", "estimated"})],
+    }
+
     # ------------------------------------------------------------------ fit
     def _initial_candidates(self, Xfit, Xraw, K, idx, route, device, rng, n_min=1):
         """``[(name, labels)]``: the initial labellings the iterations start from.
@@ -875,7 +433,6 @@ class ILASDP(_SDPBase):
         init = self.init
         n = Xfit.shape[0]
         if isinstance(init, str):
-            _check_choice("init", init, _INITS)
             if init == "kmeans":
                 labels, _, _ = fit_kmeans(Xfit, K, n_init=10, random_state=rng)
                 cands = [("kmeans", _repair_small(labels, Xfit, K, n_min, rng))]
@@ -886,19 +443,20 @@ class ILASDP(_SDPBase):
                     Z = _init_scaling(Xfit, Xraw, scaling)
                     with warnings.catch_warnings(record=True) as caught:
                         warnings.simplefilter("always", ConvergenceWarning)
-                        labels, _, _ = _peng_wei(Z, K, route, None, self.n_restarts,
-                                                 1e-5, 5000 if route == "exact" else 50000,
-                                                 device, rng, self.verbose)
+                        labels, _, _, converged = _peng_wei(
+                            Z, K, route, None, self.n_restarts, self.solver_tol,
+                            min(self.solver_max_iter, 5000) if route == "exact"
+                            else self.solver_max_iter, device, rng, self.verbose)
                     labels = _repair_small(_fill_empty(labels, np.zeros((n, K)), K), Z, K,
                                            n_min, rng)
-                    if any("residual tolerance" in str(w.message) for w in caught):
+                    if not converged:
                         failed.append((f"sdp-{scaling}", labels, caught))
                     elif not any(_same_partition(labels, c, K) for _, c in cands):
                         cands.append((f"sdp-{scaling}", labels))
                 if not cands:  # no scaling's SDP converged: the first, with its warning
                     name, labels, caught = failed[0]
                     for w in caught:
-                        warnings.warn(w.message, w.category, stacklevel=3)
+                        warnings.warn(w.message, w.category, stacklevel=5)
                     cands = [(name, labels)]
         else:
             labels = np.asarray(init)
@@ -918,6 +476,7 @@ class ILASDP(_SDPBase):
         return [(name, _fill_empty(np.asarray(lab, dtype=np.int64), np.zeros((n, K)), K))
                 for name, lab in cands]
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit iLA-SDP to X.
 
@@ -931,14 +490,12 @@ class ILASDP(_SDPBase):
         self : ILASDP
         """
         X, n, K, device = self._validate_common(X)
-        cov_type = _check_choice("covariance_type", self.covariance_type, _COV_TYPES)
-        _check_choice("proportions", self.proportions, ("equal", "estimated"))
-        reg = _check_float("reg_covar", self.reg_covar, 0.0, strict=True)
-        max_iter = _check_int("max_iter", self.max_iter, 1)
-        tol = _check_float("tol", self.tol, 0.0)
-        rank = _check_int("rank", self.rank, 1)
-        weighting = _check_choice("subsample_weighting", self.subsample_weighting,
-                                  ("balanced", "uniform"))
+        cov_type = self.covariance_type
+        reg = float(self.reg_covar)
+        max_iter = int(self.max_iter)
+        tol = float(self.tol)
+        rank = int(self.rank)
+        weighting = self.subsample_weighting
         if not isinstance(self.init, str):
             init_arr = np.asarray(self.init)
             if init_arr.ndim != 1 or init_arr.shape[0] != n:
@@ -975,7 +532,7 @@ class ILASDP(_SDPBase):
         route = "exact" if self.solver == "exact" else "lowrank"
         if route == "exact":
             _choose_solver("exact", nfit, K, self.max_exact_samples)  # memory check
-        init_n = _check_int("init_sample_size", self.init_sample_size, 2)
+        init_n = int(self.init_sample_size)
         with cpu_threads(device, nfit * K * max(rank, 4)):
             if nfit > init_n and isinstance(self.init, str):
                 # compare the initialisations on a subsample (all of the
@@ -988,7 +545,7 @@ class ILASDP(_SDPBase):
                 labels = _qda_labels(Xfit, res[1], res[2])
                 init_name, result = self._best_run(
                     Xfit, None, K, idx, None, route, cov_type, reg, max_iter, tol, rank,
-                    device, rng, 0, cands=[(name, labels)])
+                    device, rng, 0, cands=[(name, labels)], record=False)
             else:
                 init_name, result = self._best_run(
                     Xfit, Xraw, K, idx, init_route, route, cov_type, reg, max_iter, tol,
@@ -1015,7 +572,10 @@ class ILASDP(_SDPBase):
         self.precisions_cholesky_ = prec_s / scale[None, :, None]
         self.weights_ = w.sum(axis=0) / w.shape[0]
         self.objective_history_ = [float(v) for v in history]
-        self.n_iter_ = int(n_iter)
+        for it, rec in enumerate(status["records"], start=1):
+            self._record("iterations", it, **rec)
+        self.stop_reasons_["init"] = "completed"
+        self.stop_reasons_["iterations"] = status["stop"]
         self.converged_ = bool(status["converged"])
         self.solver_ = route
         self.init_ = init_name
@@ -1028,6 +588,7 @@ class ILASDP(_SDPBase):
             labels = np.argmax(memberships, axis=1).astype(np.int64)
         self.memberships_ = memberships
         self.labels_ = labels
+        self._finish(n_iter)
         if status["degenerate"] is not None:
             k, size = status["degenerate"]
             need = _min_cluster_size(cov_type, q)
@@ -1038,25 +599,26 @@ class ILASDP(_SDPBase):
                 f"{reg:g} bounds it) and the likelihood iterations were skipped: the "
                 "initial labels are returned with regularised covariances. Lower "
                 "n_clusters, or use covariance_type='diag', 'spherical' or 'tied'.",
-                ConvergenceWarning, stacklevel=2)
+                ConvergenceWarning, stacklevel=3)
         elif not status["converged"]:
             warnings.warn(
                 f"ILASDP did not converge within max_iter={max_iter} iterations "
                 "(labels still changing); increase max_iter or tol.",
-                ConvergenceWarning, stacklevel=2)
+                ConvergenceWarning, stacklevel=3)
         if status["solver_failures"]:
             warnings.warn(
                 f"ILASDP: in {status['solver_failures']} of {n_iter} iterations no "
                 "start of the LA-SDP solver reached its residual tolerance; those "
                 "iterations kept the best feasible candidate (the current labels "
-                "or the previous solution).", ConvergenceWarning, stacklevel=2)
+                "or the previous solution).", ConvergenceWarning, stacklevel=3)
         return self
     def _best_run(self, Xfit, Xraw, K, idx, init_route, route, cov_type, reg, max_iter,
-                  tol, rank, device, rng, n_restarts, cands=None):
+                  tol, rank, device, rng, n_restarts, cands=None, record=True):
         """Iterate from every initial labelling; keep the largest penalised objective.
 
         A run whose initial clusters were too small for their covariances is
-        kept only when every run was.
+        kept only when every run was. ``record``: add an ``"init"`` record to
+        ``history_`` per run.
         """
         if cands is None:
             cands = self._initial_candidates(Xfit, Xraw, K, idx, init_route, device, rng,
@@ -1069,9 +631,12 @@ class ILASDP(_SDPBase):
             except _SingularCovariance as exc:
                 raise ValueError(f"ILASDP: {exc}") from None
             runs.append((name, result))
-            if self.verbose:
-                print(f"[ILASDP] n={len(Xfit)} init {name}: objective "
-                      f"{result[3][-1]:.6g} after {result[4]} iterations")
+            if record:
+                self._record("init", self._stage_epochs("init") + 1, init=name,
+                             objective=float(result[3][-1]), n_iter=int(result[4]),
+                             n_samples=int(len(Xfit)))
+            self._log(f"n={len(Xfit)} init {name}: objective {result[3][-1]:.6g} "
+                      f"after {result[4]} iterations")
         usable = [r for r in runs if r[1][5]["degenerate"] is None] or runs
         return max(usable, key=lambda r: r[1][3][-1])
 
@@ -1096,7 +661,8 @@ class ILASDP(_SDPBase):
         log_w = torch.log(nhat[0] / n) if estimated else None
         F_prev = float(_objective(M, nhat, chol, reg, cov_type, log_w)[0][0])
         history = [F_prev]
-        status = {"converged": False, "degenerate": None, "solver_failures": 0}
+        status = {"converged": False, "degenerate": None, "solver_failures": 0,
+                  "records": [], "stop": "max_iter"}
         chosen_w = w[0]
         counts = np.bincount(labels, minlength=K)
 
@@ -1110,12 +676,14 @@ class ILASDP(_SDPBase):
 
         if K == 1:  # B = 1 1^T / n is the only feasible point
             status["converged"] = True
+            status["stop"] = "single_cluster"
             return finish(0)
         if counts.min() < n_min:
             # early exit: the likelihood of this labelling is unbounded (only reg
             # bounds it) and an LA-SDP step would chase ever smaller clusters
             k = int(np.argmin(counts))
             status["degenerate"] = (k, int(counts[k]))
+            status["stop"] = "degenerate_init"
             return finish(0)
         prev = None          # previous chosen point: dense B or factor U
         exact_state = None   # ADMM primal/dual state of the previous exact solve
@@ -1131,8 +699,10 @@ class ILASDP(_SDPBase):
                     U = _label_factors(labels, K, K, rank, False, dtype, device)
                     B0 = U[0] @ U[0].transpose(1, 2)
                 B, einfo = solve_exact(problem.dense(), problem.traces, B0=B0,
-                                       state=exact_state, tol=1e-5, max_iter=5000,
+                                       state=exact_state, tol=self.solver_tol,
+                                       max_iter=min(self.solver_max_iter, 5000),
                                        verbose=self.verbose)
+                steps = int(einfo["n_iter"])
                 exact_state = einfo["state"]
                 B = 0.5 * (B + B.transpose(1, 2))
                 pts = [prev] if prev is not None else []
@@ -1158,7 +728,10 @@ class ILASDP(_SDPBase):
                     starts.append(randoms)
                 names = ["warm"] + (["prev-start"] if prev is not None else []) + [
                     f"random{j}" for j in range(n_restarts)]
-                U, info = solve_lowrank(problem, torch.cat(starts), verbose=self.verbose)
+                U, info = _lowrank.solve_lowrank(
+                    problem, torch.cat(starts), tol=self.solver_tol,
+                    max_iter=self.solver_max_iter, verbose=self.verbose)
+                steps = int(info["n_iter"])
                 # only starts that reached the residual tolerance compete: an
                 # infeasible point's objective can exceed the optimum
                 conv = info["converged"]
@@ -1193,13 +766,8 @@ class ILASDP(_SDPBase):
             ok[-1] = True if cand_pts[-1] is None else ok[-1]
             F_sel = torch.where(ok, F_all, torch.full_like(F_all, -float("inf")))
             best = int(torch.argmax(F_sel))
-            if self.verbose:
-                won = "labels" if cand_pts[best] is None else (
-                    cand_names[best] if route == "lowrank" else "sdp")
-                steps = "" if route == "exact" else (
-                    f"; steps per start {info['n_iter_start'].tolist()}")
-                print(f"[ILASDP] iter {it}: LA-SDP objective {float(F_all[best]):.6g} "
-                      f"from {won} (labels {float(F_all[-1]):.6g}{steps})")
+            won = "labels" if cand_pts[best] is None else (
+                cand_names[best] if route == "lowrank" else "sdp")
             chosen_w = W_all[best]
             pt = cand_pts[best]
             if pt is None:   # the current labelling won: keep it as the point
@@ -1215,13 +783,16 @@ class ILASDP(_SDPBase):
                                    reg, cov_type, log_w)[0][0])
             history.append(F_t)
             same = _same_partition(labels_new, labels, K)
-            if self.verbose:
-                print(f"[ILASDP] iter {it}: {int((labels_new != labels).sum())} labels "
-                      f"changed, objective {F_t:.6g}")
+            changed = int((labels_new != labels).sum())
+            status["records"].append({"objective": F_t, "labels_changed": changed,
+                                      "selected": won, "solver_steps": steps})
+            self._log(f"n={n} iteration {it}: objective {F_t:.6g} from {won}, "
+                      f"{changed} labels changed, {steps} solver steps")
             small = (F_t - F_prev) < tol * 2.0 * n
             labels, F_prev = labels_new, F_t
             if same or small:
                 status["converged"] = True
+                status["stop"] = "labels_repeat" if same else "tol"
                 break
         return finish(n_iter)
 
@@ -1354,3 +925,4 @@ class ILASDP(_SDPBase):
         aic : float
         """
         return float(-2 * self.score_samples(X).sum() + 2 * self._n_parameters())
+
