@@ -352,6 +352,7 @@ def test_input_kinds_are_resolved_from_the_data():
     m = SP2OT(n_clusters=3, random_state=0, warmup_epochs=1, max_epochs=1).fit(X)
     assert (m.architecture_, m.views_, m.input_shape_) == ("cnn", "image", (1, 16, 16))
     assert (m.head_init_, m.semantic_space_) == ("embedding", "projection")
+    assert m.semantic_weight_ == 0.0  # P2OT on images
     X4 = X[:, None]
     m4 = SP2OT(n_clusters=3, random_state=0, warmup_epochs=1, max_epochs=1).fit(X4)
     assert m4.input_shape_ == (1, 16, 16)
@@ -363,9 +364,13 @@ def test_input_kinds_are_resolved_from_the_data():
     mt = SP2OT(n_clusters=3, random_state=0, warmup_epochs=1, max_epochs=1).fit(flat)
     assert (mt.architecture_, mt.views_, mt.input_shape_) == ("mlp", "scarf", None)
     assert (mt.head_init_, mt.semantic_space_) == ("input", "input")
+    assert mt.semantic_weight_ == 1.0  # SP2OT's regulariser on rows
     emb = np.random.RandomState(0).randn(40, 128)
     me = SP2OT(n_clusters=3, random_state=0, warmup_epochs=1, max_epochs=1).fit(emb)
-    assert me.views_ == "dropout"
+    assert me.views_ == "dropout" and me.semantic_weight_ == 1.0
+    off = SP2OT(n_clusters=3, semantic_weight=0, random_state=0, warmup_epochs=1,
+                max_epochs=1).fit(flat)
+    assert off.semantic_weight_ == 0.0
 
 
 def test_flat_rows_with_input_shape_equal_image_arrays():

@@ -86,8 +86,9 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
       virtual cluster), ``rho`` ramps from ``rho0`` to 1, and the cluster
       sizes are only pulled towards uniform by a KL penalty of weight ``lam``,
       so clusters of very different sizes survive.
-    * ``semantic_weight > 0`` (**SP2OT**): neighbours in the projection space
-      should get similar pseudo-labels; the regulariser is handled by
+    * ``semantic_weight > 0`` (**SP2OT**; the default for tables and
+      embeddings): neighbours in the input (rows) or projection (images)
+      space should get similar pseudo-labels; the regulariser is handled by
       majorisation-minimisation (a modified transport cost, a few rounds).
     * ``transport="balanced"`` (**SwAV**'s codes): all the mass, exactly equal
       cluster sizes.
@@ -121,8 +122,12 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
     epsilon : float, default=0.5
         Entropic regularisation of the transport, on the cost ``-log P``
         (with ``temperature=0.1`` this is SwAV's 0.05 on cosine scores).
-    semantic_weight : float, default=0.0
-        Weight of SP2OT's semantic regulariser (0 turns it off).
+    semantic_weight : float or "auto", default="auto"
+        Weight of SP2OT's semantic regulariser (0 turns it off, P2OT).
+        ``"auto"``: 1 where the neighbour graph is built on the input rows
+        (tables and embeddings, ``semantic_space="auto"``), where it raised
+        the table-suite median ACC; 0 for images, where neighbours of raw
+        pixels are not semantic and it did not help (user guide).
     n_neighbors : int, default=20
         Neighbours (cosine similarity, within the batch and memory) of the
         semantic regulariser's graph.
@@ -212,6 +217,8 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
     init_labels_ : ndarray of shape (n_samples,) or None
         The k-means labels that started the head (None with random init).
     head_init_, semantic_space_ : str
+    semantic_weight_ : float
+        What ``semantic_weight="auto"`` resolved to.
         What ``"auto"`` resolved to.
     net_ : skorch.NeuralNet
         The trained network of the clustering stage.
@@ -265,7 +272,7 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
         "ramp_epochs": [*_NONNEG_INT, None],
         "lam": _POS,
         "epsilon": _POS,
-        "semantic_weight": _NONNEG,
+        "semantic_weight": [*_NONNEG, StrOptions({"auto"})],
         "n_neighbors": _POS_INT,
         "semantic_space": [StrOptions({"auto", "projection", "input"})],
         "semantic_iter": _NONNEG_INT,
@@ -297,7 +304,7 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
     _seed_names = ("module", "warmup", "head", "clustering")
 
     def __init__(self, n_clusters=8, *, transport="progressive", rho0=0.1,
-                 ramp_epochs=None, lam=0.3, epsilon=0.5, semantic_weight=0.0,
+                 ramp_epochs=None, lam=0.3, epsilon=0.5, semantic_weight="auto",
                  n_neighbors=20, semantic_space="auto", semantic_iter=2,
                  transport_iter=50, memory_size=4096,
                  architecture="auto", input_shape=None, views="auto", hflip=False,
@@ -439,6 +446,11 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
             return self.semantic_space
         return "projection" if views == "image" else "input"
 
+    def _resolve_semantic_weight(self, space):
+        if self.semantic_weight != "auto":
+            return float(self.semantic_weight)
+        return 1.0 if space == "input" else 0.0
+
     def _resolve_head_init(self, views):
         if self.head_init != "auto":
             return self.head_init
@@ -537,7 +549,8 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
             lam = self.lam if progressive else math.inf
             graph = None
             self.semantic_space_ = space = self._resolve_semantic_space(views)
-            if self.semantic_weight > 0 and space == "input":
+            self.semantic_weight_ = sem = self._resolve_semantic_weight(space)
+            if sem > 0 and space == "input":
                 graph = torch.nn.functional.normalize(Xt, dim=1)
             schedule = TransportSchedule(
                 n, K, self.embedding_dim, self.memory_size, progressive=progressive,
@@ -549,7 +562,7 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
                     "clustering", module, PseudoLabelLoss, seeds["clustering"],
                     self.max_epochs, callbacks=[("transport", schedule)],
                     criterion__epsilon=self.epsilon, criterion__lam=lam,
-                    criterion__semantic_weight=self.semantic_weight,
+                    criterion__semantic_weight=sem,
                     criterion__n_neighbors=self.n_neighbors,
                     criterion__semantic_iter=self.semantic_iter,
                     criterion__max_iter=self.transport_iter,
