@@ -4,11 +4,12 @@
 import torch.nn.functional as F
 from torch import nn
 
+from ..utils import mlp_layers
+
 __all__ = ["PBNModule"]
 
 
-def _block(n_in, n_out, dropout):
-    return [nn.Linear(n_in, n_out), nn.ReLU(), nn.BatchNorm1d(n_out), nn.Dropout(dropout)]
+_BLOCK = ("relu", "batchnorm", "dropout")
 
 
 class PBNModule(nn.Module):
@@ -34,16 +35,11 @@ class PBNModule(nn.Module):
     def __init__(self, n_features, hidden_dims, latent_dim, n_known, dropout,
                  normalize_latent):
         super().__init__()
-        layers, prev = [], n_features
-        for h in hidden_dims:
-            layers += _block(prev, h, dropout)
-            prev = h
+        layers, prev = mlp_layers(n_features, hidden_dims, block=_BLOCK, dropout=dropout)
         layers.append(nn.Linear(prev, latent_dim))  # the latent layer is purely linear
         self.encoder = nn.Sequential(*layers)
-        layers, prev = [], latent_dim
-        for h in reversed(hidden_dims):
-            layers += _block(prev, h, dropout)
-            prev = h
+        layers, prev = mlp_layers(latent_dim, tuple(reversed(hidden_dims)), block=_BLOCK,
+                                  dropout=dropout)
         layers.append(nn.Linear(prev, n_features))
         self.decoder = nn.Sequential(*layers)
         self.classifier = nn.Linear(latent_dim, n_known) if n_known > 0 else None

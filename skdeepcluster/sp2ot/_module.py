@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..utils import mlp_layers
+
 __all__ = ["SP2OTModule", "conv_backbone", "mlp_backbone"]
 
 
@@ -66,10 +68,7 @@ def conv_backbone(input_shape, channels=(32, 64, 128)):
 
 def mlp_backbone(n_features, hidden_dims):
     """Linear-BatchNorm-ReLU layers. Returns ``(module, n_features_out)``."""
-    layers, prev = [], n_features
-    for width in hidden_dims:
-        layers += [nn.Linear(prev, width), nn.BatchNorm1d(width), nn.ReLU(inplace=True)]
-        prev = width
+    layers, prev = mlp_layers(n_features, hidden_dims, block=("batchnorm", "relu_"))
     return nn.Sequential(*layers), prev
 
 

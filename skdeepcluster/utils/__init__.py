@@ -3,6 +3,7 @@
 from ._device import resolve_device
 from ._random import draw_seeds, seeded, torch_generator, torch_seed
 from ._kernels import cluster_means, squared_distances
+from ._modules import mlp_layers
 from ._skorch import (
     DeviceBatches,
     DeviceNet,
@@ -36,6 +37,7 @@ __all__ = [
     "knn_indices",
     "knn_spectral_clustering",
     "make_net",
+    "mlp_layers",
     "resolve_device",
     "seeded",
     "torch_generator",
