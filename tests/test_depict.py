@@ -115,6 +115,74 @@ def test_self_training_stops_by_label_free_rule():
     assert rows[-1]["q_change"] < 1e-4
 
 
+def test_auto_caps_count_optimiser_steps():
+    # "auto" epoch caps are step budgets: 270 training rows at batch 32 are 9
+    # steps per epoch, so phase D (300 rows, 10 steps per epoch) gets
+    # ceil(AUTO_STEPS / 10) epochs; explicit integers stay epoch counts
+    from skdeepcluster.depict._estimator import AUTO_STEPS
+
+    X, _ = blobs(n=300)
+    m = fast(n_clusters=3, pretrain_max_epochs=3, init_max_epochs=2,
+             max_epochs="auto", tol=0, label_change_tol=None).fit(X)
+    d_epochs = m._stage_epochs("self_training")
+    assert d_epochs == -(-AUTO_STEPS["self_training"] // 10)
+    assert m.stop_reasons_["self_training"] == "max_epochs"
+    assert m._stage_epochs("pretrain") <= 3 and m._stage_epochs("init") <= 2
+    with pytest.raises(ValueError, match="max_epochs"):
+        fast(n_clusters=3, max_epochs="forever").fit(X)
+
+
+def test_small_fits_run_kmeans_on_one_thread(monkeypatch):
+    # two spinning OpenMP threads made phase B's k-means ~100x slower on a busy
+    # 2-core machine: small CPU fits limit every thread pool to one thread
+    from threadpoolctl import threadpool_info
+
+    from skdeepcluster.depict import _estimator
+
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.extend(info["num_threads"] for info in threadpool_info())
+        return _estimator_fit_kmeans(*args, **kwargs)
+
+    _estimator_fit_kmeans = _estimator.fit_kmeans
+    monkeypatch.setattr(_estimator, "fit_kmeans", spy)
+    X, _ = blobs()
+    fast(n_clusters=3).fit(X)
+    assert seen and set(seen) == {1}
+
+
+def test_balanced_kmeans_takes_the_near_optimal_restart_closest_to_the_prior(monkeypatch):
+    # scripted k-means restarts: the lowest inertia one is unbalanced, one 3%
+    # worse is balanced (chosen), one balanced restart is 2x worse (never)
+    from skdeepcluster.depict import _estimator
+
+    def restart(sizes, inertia):
+        labels = np.repeat(np.arange(3), sizes)
+        return labels, np.eye(3), inertia
+
+    scripted = [restart([8, 1, 1], 100.0), restart([4, 3, 3], 103.0),
+                restart([3, 4, 3], 200.0), restart([6, 2, 2], 101.0)]
+    for tol, sizes in [(0.05, [4, 3, 3]), (0.02, [6, 2, 2]), (0.0, [8, 1, 1])]:
+        it = iter(scripted)
+        monkeypatch.setattr(_estimator, "fit_kmeans", lambda *a, **k: next(it))
+        labels, _ = _estimator._balanced_kmeans(np.zeros((10, 3)), 3, 4, None,
+                                                inertia_tol=tol)
+        assert np.bincount(labels).tolist() == sizes
+
+
+def test_balanced_kmeans_keeps_unbalanced_clusters_that_fit_best():
+    # 200/50/20 well separated blobs: no balanced restart comes near the
+    # inertia of the true partition, which the rule therefore keeps
+    from skdeepcluster.depict._estimator import _balanced_kmeans
+
+    X, y = make_blobs(n_samples=[200, 50, 20], centers=[[0, 0], [8, 0], [0, 8]],
+                      cluster_std=0.7, random_state=0)
+    labels, centers = _balanced_kmeans(X, 3, 20, np.random.RandomState(0))
+    assert adjusted_rand_score(y, labels) == 1.0
+    assert centers.shape == (3, 2)
+
+
 def test_spectral_init_follows_the_manifold_kmeans_cuts():
     # two interleaved moons: the phase-B k-means cuts them straight through, the
     # spectral clustering of the embedding's kNN graph separates them, and the
@@ -173,7 +241,7 @@ def test_tiny_images_use_mlp():
     X = np.random.RandomState(0).rand(40, 64)
     m = fast(n_clusters=2, input_shape=(8, 8)).fit(X)
     assert m.input_shape_ is None and not m.net_.module_.conv
-    assert m.init_ == "kmeans"  # init="auto" on the MLP
+    assert m.init_ == "kmeans_balanced"  # init="auto" on the MLP
 
 
 def test_verbose_shows_progress(capsys):
