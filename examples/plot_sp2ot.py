@@ -1,7 +1,7 @@
 """
-=======================================================
+============================================================
 SP2OT: optimal-transport pseudo-labels on long-tailed digits
-=======================================================
+============================================================
 
 :class:`skdeepcluster.SP2OT` trains a network on pseudo-labels obtained by
 optimal transport. The default, progressive partial transport (P2OT), only

@@ -68,7 +68,8 @@ def conv_backbone(input_shape, channels=(32, 64, 128)):
 
 def mlp_backbone(n_features, hidden_dims):
     """Linear-BatchNorm-ReLU layers. Returns ``(module, n_features_out)``."""
-    layers, prev = mlp_layers(n_features, hidden_dims, block=("batchnorm", "relu_"))
+    layers, prev = mlp_layers(n_features, hidden_dims,
+                              block=("batchnorm", "relu_inplace"))
     return nn.Sequential(*layers), prev
 
 

@@ -6,7 +6,7 @@ __all__ = ["mlp_layers"]
 
 _LAYERS = {
     "relu": lambda width, dropout: nn.ReLU(),
-    "relu_": lambda width, dropout: nn.ReLU(inplace=True),
+    "relu_inplace": lambda width, dropout: nn.ReLU(inplace=True),
     "batchnorm": lambda width, dropout: nn.BatchNorm1d(width),
     "dropout": lambda width, dropout: nn.Dropout(dropout),
 }
@@ -20,8 +20,8 @@ def mlp_layers(n_features, hidden_dims, *, block=("relu", "batchnorm"), dropout=
     n_features : int
     hidden_dims : sequence of int
         Output width of each block.
-    block : sequence of {"relu", "relu_", "batchnorm", "dropout"}
-        The layers after each ``Linear``, in order (``"relu_"`` is the
+    block : sequence of {"relu", "relu_inplace", "batchnorm", "dropout"}
+        The layers after each ``Linear``, in order (``"relu_inplace"`` is the
         in-place ReLU). PBN uses ReLU, BatchNorm, Dropout; SP2OT BatchNorm,
         ReLU.
     dropout : float, default=0.0
