@@ -97,7 +97,11 @@ def test_fit_attributes_history_and_stopping():
                        ("self_training", "q_change")]:
         rows = [r for r in m.history_ if r["stage"] == stage]
         assert [r["epoch"] for r in rows] == list(range(1, len(rows) + 1))
-        assert all(key in r and "train_loss" in r for r in rows)
+        assert all("train_loss" in r for r in rows)
+        # Q changes (and q_change is measured) every 5th epoch here: 150 rows at
+        # batch 32 are 5 steps, and target_update_steps=25
+        every = 5 if stage == "self_training" else 1
+        assert all((key in r) == (r["epoch"] % every == 0) for r in rows)
     assert m.n_iter_ == len(m.history_)
     assert set(m.stop_reasons_) == {"pretrain", "init", "self_training"}
     assert set(m.stop_reasons_.values()) <= {"tol", "max_epochs"}
@@ -130,6 +134,22 @@ def test_auto_caps_count_optimiser_steps():
     assert m._stage_epochs("pretrain") <= 3 and m._stage_epochs("init") <= 2
     with pytest.raises(ValueError, match="max_epochs"):
         fast(n_clusters=3, max_epochs="forever").fit(X)
+
+
+def test_targets_update_after_target_update_steps():
+    # 150 rows at batch 32 are 5 steps per epoch: with 12 steps between
+    # updates Q changes after epochs 3, 6, 9, ... (and the stop rule is checked
+    # there only); with 1 step, after every epoch as in the reference code
+    X, _ = blobs(n=150)
+    m = fast(n_clusters=3, max_epochs=12, tol=0, label_change_tol=None,
+             target_update_steps=12).fit(X)
+    rows = [r for r in m.history_ if r["stage"] == "self_training"]
+    assert len(rows) == 12
+    assert [r["epoch"] for r in rows if "q_change" in r] == [3, 6, 9, 12]
+    m = fast(n_clusters=3, max_epochs=4, tol=0, label_change_tol=None,
+             target_update_steps=1).fit(X)
+    rows = [r for r in m.history_ if r["stage"] == "self_training"]
+    assert all("q_change" in r for r in rows) and len(rows) == 4
 
 
 def test_small_fits_run_kmeans_on_one_thread(monkeypatch):

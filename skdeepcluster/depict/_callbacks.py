@@ -46,13 +46,17 @@ class TargetUpdate(Callback):
     target : {"square", "sqrt"}
     tol : float
     label_change_tol : float or None
+    every : int, default=1
+        Recompute ``Q`` (and check the stopping rule) at the end of every
+        ``every``-th epoch only; the changes are measured between updates.
     """
 
-    def __init__(self, P, target, tol, label_change_tol):
+    def __init__(self, P, target, tol, label_change_tol, every=1):
         self.P = P
         self.target = target
         self.tol = tol
         self.label_change_tol = label_change_tol
+        self.every = every
 
     def on_train_begin(self, net, **kwargs):
         self.Q_ = compute_targets(self.P, self.target)
@@ -70,6 +74,8 @@ class TargetUpdate(Callback):
             net.module_.train()
 
     def on_epoch_end(self, net, **kwargs):
+        if len(net.history) % self.every:
+            return
         Q = compute_targets(self.P, self.target)
         change = float(((Q - self.Q_) ** 2).mean())
         labels = self.P.argmax(1)
