@@ -16,7 +16,9 @@ skdeepcluster (:func:`~skdeepcluster.datasets.load_letter_recognition`, CC BY
 novel label: it hides some KNOWN classes, pretends they are novel, and scores
 how well the model rediscovers them (class-hiding cross-validation). The best
 setting is refitted on all rows and its number of novel clusters is estimated
-by the silhouette in the latent space.
+from the known classes too (``n_clusters="auto"``: some known classes are
+hidden among the unlabelled rows, and k is the number of clusters at which
+they are found again as that many clusters).
 """
 
 # %%
@@ -66,6 +68,18 @@ for params, score in zip(search.cv_results_["params"],
     print(params, f"hidden-class ACC {score:.3f}")
 print("best:", search.best_params_, "estimated number of novel classes:",
       search.n_clusters_)
+
+# %%
+# How k was estimated
+# -------------------
+# The refitted model hid known classes among the unlabelled rows (6 splits,
+# 40% of the known classes each) and clustered them with the novel rows into
+# ``hidden + k`` clusters for each candidate k. ``k_scores_`` holds the number
+# of clusters the hidden classes occupied per hidden class (below 1: merged,
+# above 1: split); the estimate is the k where it is closest to 1, once made
+# non-decreasing in k (the search stops when it has clearly passed 1).
+ratios = search.best_estimator_.k_scores_
+print({k: round(float(v), 2) for k, v in ratios.items() if v == v})
 
 # %%
 # Novel-class accuracy
