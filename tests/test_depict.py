@@ -98,10 +98,7 @@ def test_fit_attributes_history_and_stopping():
         rows = [r for r in m.history_ if r["stage"] == stage]
         assert [r["epoch"] for r in rows] == list(range(1, len(rows) + 1))
         assert all("train_loss" in r for r in rows)
-        # Q changes (and q_change is measured) every 5th epoch here: 150 rows at
-        # batch 32 are 5 steps, and target_update_steps=25
-        every = 5 if stage == "self_training" else 1
-        assert all((key in r) == (r["epoch"] % every == 0) for r in rows)
+        assert all(key in r for r in rows)
     assert m.n_iter_ == len(m.history_)
     assert set(m.stop_reasons_) == {"pretrain", "init", "self_training"}
     assert set(m.stop_reasons_.values()) <= {"tol", "max_epochs"}

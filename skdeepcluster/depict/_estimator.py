@@ -128,10 +128,10 @@ class DEPICT(BaseDeepClusterer):
        with the normalised cluster centroids;
     C. head fitting on the phase-B pseudo-labels (plus reconstruction),
        stopped when the held-out NMI to the pseudo-labels stops improving;
-    D. self-training with targets recomputed after each epoch that ends at
-       least ``target_update_steps`` optimiser steps after the last update,
-       stopped when the targets stop changing (``tol``) or, optionally, when
-       fewer than ``label_change_tol`` of the labels change.
+    D. self-training with targets recomputed after every epoch (or every
+       ``target_update_steps`` optimiser steps), stopped when the targets stop
+       changing (``tol``) or, optionally, when fewer than ``label_change_tol``
+       of the labels change.
 
     Parameters
     ----------
@@ -199,15 +199,13 @@ class DEPICT(BaseDeepClusterer):
         single step. On data where self-training drifts away from a good
         initial clustering (Fashion-MNIST) a longer phase D costs accuracy;
         the user guide gives the measurements behind these budgets.
-    target_update_steps : int, default=25
+    target_update_steps : int, default=1
         Phase D recomputes the targets ``Q`` at the end of an epoch once at
-        least this many optimiser steps have run since the last update. The
-        reference updates ``Q`` every epoch, and each of its epochs had 25 or
-        more mini-batches (2,462 images at batch 100 on its smallest data
-        set); on a table of a few hundred rows an epoch is one step, and
-        targets that follow the network step by step let self-training drift
-        (on iris, one of three clusters shrank to 7 rows despite the uniform
-        prior). 1 recomputes ``Q`` after every epoch, as the reference does.
+        least this many optimiser steps have run since the last update; 1
+        recomputes them after every epoch, as the reference does (whose epochs
+        had 25 or more mini-batches on every data set). On a table of a few
+        hundred rows an epoch is one step; larger values make the targets wait
+        for the network there (the user guide reports what 25 did on tables).
     tol : float, default=1e-6
         Phase D stops when the mean squared change of ``Q`` between two
         updates falls below ``tol``.
@@ -349,7 +347,7 @@ class DEPICT(BaseDeepClusterer):
                  lr=1e-3, clustering_lr=None, batch_size=256, pretrain_max_epochs="auto",
                  pretrain_patience=10, pretrain_tol=1e-3, init_phase=True,
                  init_max_epochs="auto", init_patience=5, max_epochs="auto",
-                 target_update_steps=25, tol=1e-6,
+                 target_update_steps=1, tol=1e-6,
                  label_change_tol=0.001, validation_fraction=0.1,
                  init="auto", n_neighbors=10,
                  kmeans_n_init=40, input_scaling="auto", dtype="float32",
