@@ -28,6 +28,7 @@ import sys
 import time
 
 import numpy as np
+import scipy.sparse.csgraph as csgraph
 import torch
 from sklearn.cluster import KMeans, SpectralClustering
 from sklearn.datasets import load_digits
@@ -122,11 +123,18 @@ def dsc_method(device, **params):
     def fn(X, k, seed):
         if X is None:
             return True
-        m = DSC(n_clusters=k, device=device, random_state=seed, **params).fit(X)
+        m = DSC(n_clusters=k, device=device, random_state=seed,
+                **{key: v for key, v in params.items() if key != "sizes"}).fit(X)
         epochs = tuple(sum(r["stage"] == st for r in m.history_)
                        for st in ("pretrain", "self_expression", "structured_norm"))
         extra = (f"epochs {epochs}, stop {m.stop_reasons_['self_expression']}/"
                  f"{m.stop_reasons_['structured_norm']}, n_fit {len(m.subsample_indices_)}")
+        if params.get("sizes"):
+            # cluster sizes (largest first) and connected components of the affinity
+            n_comp, comp = csgraph.connected_components(m.affinity_, directed=False)
+            extra += (f", cluster sizes {' '.join(map(str, np.sort(np.bincount(m.labels_))[::-1]))}"
+                      f", {n_comp} affinity components (largest "
+                      f"{' '.join(map(str, np.sort(np.bincount(comp))[::-1][:3]))})")
         return m.labels_, extra
     return fn
 
@@ -249,14 +257,19 @@ def gpu_suite(args):
     quick = args.quick
     n_dense = args.n_dense or (600 if quick else 10_000)
     n_all = 2000 if quick else args.n_all
+    if args.defaults:
+        # DSC as a user gets it: no caps (pretraining 100 epochs in batches of 256, ...)
+        pre = None
     n_sub = args.n_subsample or (300 if quick else 10_000)
-    pre = 5 if quick else 20
+    if not args.defaults:
+        pre = 5 if quick else 20
     fm10 = load_fashion_mnist(n_samples=n_dense, random_state=0)
-    fm = load_fashion_mnist(n_samples=n_all, random_state=0)
     X10, y10 = fm10.data.astype(np.float32), fm10.target
-    Xa, ya = fm.data.astype(np.float32), fm.target
-    datasets = [(f"Fashion-MNIST subset ({len(X10)}), dense", X10, y10, 10),
-                (f"Fashion-MNIST all ({len(Xa)}), subsample {n_sub}", Xa, ya, 10)]
+    datasets = [(f"Fashion-MNIST subset ({len(X10)}), dense", X10, y10, 10)]
+    if n_all != 0:  # 0 skips the all-images run
+        fm = load_fashion_mnist(n_samples=n_all, random_state=0)
+        Xa, ya = fm.data.astype(np.float32), fm.target
+        datasets.append((f"Fashion-MNIST all ({len(Xa)}), subsample {n_sub}", Xa, ya, 10))
     dense_id = id(X10)
 
     def dsc(X, k, seed):
@@ -264,6 +277,16 @@ def gpu_suite(args):
             return True
         caps = dict(input_shape=(1, 28, 28), pretrain_max_epochs=pre, batch_size=1000,
                     self_expression_max_epochs=300, structured_norm_max_epochs=40)
+        if args.defaults:
+            caps = dict(input_shape=(1, 28, 28))
+        if args.labels_only:
+            # labels_ do not depend on stages 0-1 when C comes from the input alone
+            caps.update(pretrain=None, self_expression_max_epochs=1, min_epochs=1)
+        if args.no_stage2:
+            caps["structured_norm_max_epochs"] = 0
+        elif args.stage2_epochs is not None:
+            caps["structured_norm_max_epochs"] = args.stage2_epochs
+        caps["sizes"] = True
         if id(X) == dense_id:
             return dsc_method(args.device, mode="dense", **caps)(X, k, seed)
         return dsc_method(args.device, mode="subsample", n_subsample=n_sub, **caps)(X, k, seed)
@@ -278,20 +301,35 @@ def gpu_suite(args):
     t0 = time.perf_counter()
     rows = run_suite(datasets, [("DSC", dsc), ("KMeans", kmeans)], args.seeds)
     gpu = args.device.startswith("cuda")
+    setting = ("every parameter at its default (pretraining 100 epochs in batches of 256, "
+               "stage-1 cap 1000, stage-2 cap 200)" if args.defaults else
+               f"pretraining {pre} epochs in batches of 1000, stages 1-2 full batch with "
+               "label-free stopping (capped at 300 and 40 epochs to bound the suite's time)")
+    if args.labels_only:
+        setting += ("; --labels-only: pretrain=None, self_expression_max_epochs=1, "
+                    "min_epochs=1 (with C from the input layer, labels_ are those of the same "
+                    "fit with pretraining and the full stage 1; predict is not used here)")
+    if args.no_stage2:
+        setting += "; --no-stage2: structured_norm_max_epochs=0"
+    elif args.stage2_epochs is not None:
+        setting += f"; structured_norm_max_epochs={args.stage2_epochs}"
     notes = [
         f"DSC: defaults (closed-form C of the input layer, lam by rSE = 0.25, coefficient rows "
-        f"L2-normalised, n_retained 9) with conv AE 1->10->20 (k3, stride 2), pretraining {pre} "
-        "epochs in batches of 1000, stages 1-2 full batch with label-free stopping (capped at "
-        "300 and 40 epochs to bound the suite's time); subsample mode fits C on a random "
+        f"L2-normalised, n_retained 9) with conv AE 1->10->20 (k3, stride 2); {setting}; "
+        "subsample mode fits C on a random "
         "subsample and assigns the other rows to the nearest cluster subspace of the "
         "last-layer features",
         f"whole suite: {time.perf_counter() - t0:.0f} s"
         + ("" if gpu else f"; torch threads {torch.get_num_threads()}, the 2-core CPU was "
            "shared with other jobs"),
     ]
-    name = ("dsc_gpu" if gpu else "dsc_fashion_cpu") + ("_quick" if quick else "") + ".md"
+    name = (("dsc_gpu" if gpu else "dsc_fashion_cpu") + ("_quick" if quick else "")
+            + ("" if args.stage2_epochs is None or args.no_stage2
+               else f"_stage2_{args.stage2_epochs}") + ".md")
     write(os.path.join(HERE, "results", name),
-          f"DSC on Fashion-MNIST, {'GPU' if gpu else 'CPU'} suite" + (" (quick)" if quick else ""),
+          f"DSC on Fashion-MNIST, {'GPU' if gpu else 'CPU'} suite" + (" (quick)" if quick else "")
+          + (" (without stage 2)" if args.no_stage2 else "" if args.stage2_epochs is None
+             else f" (stage 2 capped at {args.stage2_epochs} epochs)"),
           rows, notes, args)
 
 
@@ -304,11 +342,21 @@ def main():
     p.add_argument("--sweep-seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
                    help="CPU suite: seeds of the noise sweep")
     p.add_argument("--gpu-suite", action="store_true")
+    p.add_argument("--defaults", action="store_true",
+                   help="Fashion-MNIST suite: DSC with every parameter at its default (no "
+                   "epoch caps)")
+    p.add_argument("--labels-only", action="store_true",
+                   help="Fashion-MNIST suite: skip pretraining, one stage-1 epoch "
+                   "(the labels do not depend on them with C from the input layer)")
+    p.add_argument("--no-stage2", action="store_true",
+                   help="Fashion-MNIST suite: structured_norm_max_epochs=0")
+    p.add_argument("--stage2-epochs", type=int, default=None,
+                   help="Fashion-MNIST suite: cap of stage 2 (structured_norm_max_epochs)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--n-dense", type=int, default=None,
                    help="GPU suite: size of the dense Fashion-MNIST subset (default 10000)")
     p.add_argument("--n-all", type=int, default=None,
-                   help="GPU suite: rows of the 'all' run (default: all 70,000)")
+                   help="GPU suite: rows of the 'all' run (default: all 70,000; 0 skips it)")
     p.add_argument("--n-subsample", type=int, default=None,
                    help="GPU suite: subsample of the 70,000-image run (default 10000)")
     args = p.parse_args()
