@@ -96,7 +96,7 @@ def main(argv=None):
         f"Command: `{cmd.strip()}`. Timings on the shared 2-core machine are indicative "
         "only (other jobs were running): total s is wall-clock, CPU s the process's CPU "
         "time (single-threaded, so about the wall-clock time of an idle core).\n",
-        "Spec's cost setting (K = 4, p = 10, centres 4 e_k, deviations (0.5, 1, 1.5, 1), "
+        "The cost setting of the method's specification (K = 4, p = 10, centres 4 e_k, deviations (0.5, 1, 1.5, 1), "
         "cluster 4 stretched x3 on axis 1), z-scored; `ILASDP(4, random_state=0, "
         "max_full_samples=10**7)`: every row is fitted, defaults otherwise. SDP k-means: "
         "seconds of the SDP k-means initialisations (one per scaling). Search: seconds "
