@@ -129,6 +129,8 @@ def main(argv=None):
     p.add_argument("--section", default=None,
                    help="results/<name>.md (default depict_defaults_fashion_cpu or _gpu)")
     p.add_argument("--data-home", default=None)
+    p.add_argument("--threads", type=int, default=1,
+                   help="CPU threads of torch and of the BLAS/OpenMP pools (0: defaults)")
     p.add_argument("--render", default=None, metavar="JSON",
                    help="only re-render the section from a saved JSON")
     args = p.parse_args(argv)
@@ -138,6 +140,11 @@ def main(argv=None):
     else:
         import torch
 
+        if args.threads:
+            from threadpoolctl import threadpool_limits
+
+            torch.set_num_threads(args.threads)
+            threadpool_limits(args.threads)
         torch.backends.cudnn.benchmark = True
         data = load_fashion_mnist(n_samples=args.n_samples, random_state=0,
                                   data_home=args.data_home)
