@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import BaseDeepClusterer
+from ..base import BaseDeepClusterer, ImageInputMixin
 from ..utils import (
     RandomHoldout,
     as_device_tensor,
@@ -25,7 +25,6 @@ from ..utils import (
     knn_spectral_clustering,
     make_net,
     seeded,
-    torch_seed,
 )
 from ._callbacks import TargetUpdate, ValidNMI
 from ._losses import (
@@ -107,7 +106,7 @@ def _infer(net, X, hidden_weight=None):
             torch.cat(second).cpu().double().numpy())
 
 
-class DEPICT(BaseDeepClusterer):
+class DEPICT(ImageInputMixin, BaseDeepClusterer):
     """Deep clustering with a denoising autoencoder and relative entropy minimisation.
 
     DEPICT stacks a softmax clustering head on the embedding of an autoencoder
@@ -337,6 +336,7 @@ class DEPICT(BaseDeepClusterer):
         "input_scaling": [StrOptions({"auto", "minmax", "feature_minmax"}), None],
         "dtype": [StrOptions({"float32", "float64"})],
     }
+    _private_rng = True
     _seed_names = ("module", "pretrain", "pretrain_split", "init", "init_split",
                    "self_training", "unused_1", "unused_2")
 
@@ -388,22 +388,6 @@ class DEPICT(BaseDeepClusterer):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ utils
-    def _random_source(self):
-        # one draw from random_state seeds a private generator: a RandomState
-        # instance passed by the user advances by one step per fit
-        return np.random.RandomState(torch_seed(self.random_state))
-
-    def _flatten_images(self, X):
-        """Accept (n, H, W) and (n, C, H, W) arrays; return 2-D X and a shape."""
-        shape = self.input_shape
-        if hasattr(X, "ndim") and X.ndim in (3, 4):
-            img = X.shape[1:] if X.ndim == 4 else (1,) + tuple(X.shape[1:])
-            if shape is not None and tuple(check_input_shape(shape, int(np.prod(img)))) != tuple(img):
-                raise ValueError(
-                    f"X holds images of shape {tuple(img)} but input_shape={shape}.")
-            return np.reshape(X, (X.shape[0], -1)), tuple(int(s) for s in img)
-        return X, shape
-
     def _scale(self, X):
         Xs = (X - self.scale_min_) / self.scale_range_ * 2.0 - 1.0
         return Xs.astype(self._np_dtype, copy=False)
