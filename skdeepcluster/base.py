@@ -40,7 +40,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from .utils import check_input_shape, check_n_clusters, draw_seeds, resolve_device, torch_seed
+from .utils import (
+    check_input_shape,
+    check_n_clusters,
+    draw_seeds,
+    resolve_device,
+    torch_seed,
+)
 
 __all__ = ["BaseDeepClusterer", "DiagnosticsMixin", "FitSetup", "ImageInputMixin",
            "StageProgress"]
@@ -157,7 +163,8 @@ class ImageInputMixin:
         shape = self.input_shape
         if hasattr(X, "ndim") and X.ndim in (3, 4):
             img = tuple(X.shape[1:]) if X.ndim == 4 else (1,) + tuple(X.shape[1:])
-            if shape is not None and tuple(check_input_shape(shape, int(np.prod(img)))) != img:
+            size = int(np.prod(img))
+            if shape is not None and tuple(check_input_shape(shape, size)) != img:
                 raise ValueError(
                     f"X holds images of shape {img} but input_shape={tuple(shape)}. "
                     "Drop input_shape or pass matching images.")

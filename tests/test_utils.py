@@ -153,7 +153,8 @@ def test_device_net_pickles_every_tensor_device_aware():
     from skdeepcluster.utils import as_device_tensor, make_net
 
     module = torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.Linear(2, 4))
-    net = make_net(module, _Reconstruction, device="cpu", seed=0, lr=1e-2, max_epochs=2, batch_size=8)
+    net = make_net(module, _Reconstruction, device="cpu", seed=0, lr=1e-2, max_epochs=2,
+                   batch_size=8)
     X = as_device_tensor(np.random.RandomState(0).randn(20, 4), "cpu")
     net.fit(X, None)
     net.buffer_ = torch.zeros(20)  # a per-sample buffer left on the net

@@ -430,7 +430,7 @@ def class_means(Z, codes, n_classes):
 def nearest_center(Z, centers):
     Zt = torch.as_tensor(np.asarray(Z, np.float64))
     Ct = torch.as_tensor(np.asarray(centers, np.float64))
-    return squared_distances(Zt, Ct, (Zt * Zt).sum(1)).argmin(dim=1).numpy().astype(np.int64)
+    return squared_distances(Zt, Ct).argmin(dim=1).numpy().astype(np.int64)
 
 
 class NCDMixin:

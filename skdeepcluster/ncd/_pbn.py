@@ -139,8 +139,8 @@ class PBN(NCDMixin, BaseDeepClusterer):
         their ``n_neighbors``-nearest-neighbour graph (the column-pivoted QR
         labelling of :func:`skdeepcluster.utils.knn_spectral_clustering`; it
         follows non-convex clusters; the user guide compares both), or k-means
-        (k-means++, ``n_init`` restarts, the paper's choice). ``predict`` assigns new rows to the
-        nearest cluster mean either way. Spectral clustering falls back to
+        (k-means++, ``n_init`` restarts, the paper's choice). ``predict``
+        assigns new rows to the nearest cluster mean either way. Spectral clustering falls back to
         k-means, with a warning, when it leaves a cluster empty.
     n_neighbors : int, default=10
         Neighbours per row of the graph of ``clustering="spectral"``.

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 
-from ..utils import cpu_threads
+from ..utils import cluster_means, cpu_threads, squared_distances
 from ._base import (
     _POS_INT,
     _SDPBase,
@@ -177,7 +177,7 @@ class SDPKMeans(_SDPBase):
                 min(max_iter, 5000) if route == "exact" else max_iter,
                 device, rng, self.verbose)
         labels = _fill_empty(labels, np.zeros((nfit, K)), K)
-        centers = np.vstack([Xfit[labels == k].mean(axis=0) for k in range(K)])
+        centers = cluster_means(Xfit, labels, K)  # no cluster is empty here
         if idx is not None:  # lift: nearest centre in the units the SDP was solved in
             labels = self._nearest(Xs, centers)
         self.feature_mean_ = mean
@@ -196,13 +196,8 @@ class SDPKMeans(_SDPBase):
         self._finish(max(n_steps, 1))
         return self
 
-    @staticmethod
-    def _dist2(X, centers):
-        d = (X * X).sum(axis=1)[:, None] - 2 * X @ centers.T + (centers ** 2).sum(axis=1)
-        return np.maximum(d, 0.0)
-
     def _nearest(self, X, centers):
-        return np.argmin(self._dist2(X, centers), axis=1).astype(np.int64)
+        return np.argmin(squared_distances(X, centers), axis=1).astype(np.int64)
 
     def _centers_standardized(self):
         return _apply_scaling(self.cluster_centers_, self.feature_mean_,
@@ -246,7 +241,7 @@ class SDPKMeans(_SDPBase):
         score : float
         """
         Xs = self._standardized(X)
-        d = self._dist2(Xs, self._centers_standardized())
+        d = squared_distances(Xs, self._centers_standardized())
         return -float(d.min(axis=1).sum())
 
 
