@@ -280,13 +280,38 @@ def test_auto_counts_novel_classes_with_the_known_ones(Est, n_novel):
     X, y, t = _imbalanced_blobs(n_novel)
     assert round((y == -1).sum() / 150) != n_novel or n_novel == 1  # size prior fails
     est = _fast(Est(random_state=0)).fit(X, y)
-    assert est.n_clusters_ == n_novel
-    # k_scores_: clusters occupied per hidden known class, reaching 1 at the estimate
-    assert est.k_scores_[n_novel] == pytest.approx(1.0, abs=0.1)
+    novel = y == -1
+    acc = clustering_accuracy(t[novel], est.labels_[novel])
+    if Est is PBN:
+        # PBN takes NCD k-means' estimate in the input space with its own seed:
+        # here the crossing lies between 2 and 3 for 1 seed in 6 (h 0.93 / 1.13)
+        assert abs(est.n_clusters_ - n_novel) <= 1
+        assert acc >= (0.95 if est.n_clusters_ == n_novel else 0.6)
+    else:
+        assert est.n_clusters_ == n_novel
+        assert acc >= 0.95
+        # k_scores_: clusters occupied per hidden known class, 1 at the estimate
+        assert est.k_scores_[n_novel] == pytest.approx(1.0, abs=0.1)
     tried = [k for k, v in est.k_scores_.items() if v == v]
     assert tried[0] == 1 and tried == list(range(1, len(tried) + 1))
+
+
+@pytest.mark.parametrize("Est", [NCDKMeans, NCDSpectralClustering])
+def test_auto_with_a_single_known_class(Est):
+    """One known class (30 rows) and 3 novel ones (150 rows each): the size
+    prior says 15, and the crossing of the hidden class' cluster count drifts
+    towards that size ratio; the F1 rule finds the 3 novel classes."""
+    X, t = make_blobs([30, 150, 150, 150], n_features=5, cluster_std=1.5,
+                      random_state=1, center_box=(-8, 8))
+    y = np.where(t == 0, 0, -1)
+    assert round((y == -1).sum() / 30) == 15
+    est = _fast(Est(random_state=0)).fit(X, y)
+    assert est.n_clusters_ == 3
     novel = y == -1
     assert clustering_accuracy(t[novel], est.labels_[novel]) >= 0.95
+    # k_scores_: the F1 of the hidden class' best cluster, near 1 from k = 3 on
+    assert est.k_scores_[3] >= 0.95 and est.k_scores_[2] < 0.5
+    assert all(0 <= v <= 1 for v in est.k_scores_.values() if v == v)
 
 
 def test_estimate_k_by_hiding_crossing_and_ties():

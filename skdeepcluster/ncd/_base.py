@@ -211,6 +211,9 @@ K_MAX_ROWS = 3000
 K_N_INIT = 3
 K_MAX_ITER = 300
 K_TOL = 1e-4
+#: With a single known class: candidates whose F1 is within this of the best
+#: recover the hidden class equally well (see :func:`estimate_k_by_hiding`).
+K_F1_TOL = 0.05
 
 
 def choose_n_clusters(k_range, codes, n_known, prepare_pool, silhouette_run,
@@ -228,12 +231,25 @@ def choose_n_clusters(k_range, codes, n_known, prepare_pool, silhouette_run,
     k, ratios = estimate_k_by_hiding(
         codes, n_known, candidate_ks(k_range, n_u), prepare_pool, n_splits=K_SPLITS,
         hidden_frac=K_HIDDEN_FRAC, max_rows=K_MAX_ROWS, random_state=random_state)
-    ties = [kk for kk in tied_candidates(ratios) if kk >= 2]
+    if n_known == 1:
+        ties = [kk for kk in f1_plateau(ratios) if kk >= 2]
+    else:
+        ties = [kk for kk in tied_candidates(ratios) if kk >= 2]
     if len(ties) > 1:
         # the hidden classes cannot tell these apart (they stay whole clusters
         # for all of them): the novel rows' own silhouette decides
         k, _ = estimate_k(ties, silhouette_run)
     return k, ratios
+
+
+def f1_plateau(f1s, tol=None):
+    """The candidates whose mean F1 is within ``tol`` (``K_F1_TOL``) of the best."""
+    tol = K_F1_TOL if tol is None else tol
+    tried = [k for k, v in f1s.items() if v == v]
+    if not tried:
+        return []
+    best = max(f1s[k] for k in tried)
+    return [k for k in tried if f1s[k] >= best - tol]
 
 
 def tied_candidates(ratios):
@@ -287,6 +303,23 @@ def estimate_k_by_hiding(codes, n_known, ks, prepare_pool, *, n_splits=6,
     tried in increasing order and the search stops once ``h / r`` has exceeded
     ``stop_ratio`` for two candidates in a row.
 
+    With a single known class (``n_known == 1``) every split hides that class,
+    and the crossing measures class sizes more than structure: where the
+    hidden class stays mixed with novel rows, each cluster holds about the
+    hidden share ``p`` of the pool, ``h(m)`` grows like ``m p`` and crosses 1
+    near ``m = 1 / p``, the size ratio of the pool to the hidden class, however
+    many novel classes there are. The estimate is then the ``k`` at which the
+    clustering best isolates the hidden class: the F1 score
+    ``2 |c & H| / (|c| + |H|)`` of the cluster ``c`` that best matches the
+    hidden class ``H`` penalises merging it with novel rows (precision) and
+    splitting it (recall), and on unstructured data it falls with ``m``
+    instead of drifting towards the size ratio. Once the hidden class is
+    isolated, further clusters split novel rows and F1 stays on a plateau:
+    the candidates whose mean F1 over the splits is within ``K_F1_TOL`` (0.05)
+    of the best recover it equally well, and the smallest of them is returned
+    (:func:`choose_n_clusters` lets the novel rows' silhouette choose among
+    those from 2 up, as for ties of the crossing).
+
     Parameters
     ----------
     codes : ndarray of int, shape (n_samples,)
@@ -310,7 +343,7 @@ def estimate_k_by_hiding(codes, n_known, ks, prepare_pool, *, n_splits=6,
     k : int
     ratios : dict
         ``{k: h(r + k) / r}`` averaged over the splits (1 at the estimate; NaN
-        for candidates not tried).
+        for candidates not tried). With ``n_known == 1``: ``{k: mean F1}``.
     """
     rng = check_random_state(random_state)
     splits = hidden_class_splits(n_known, n_splits, hidden_frac, rng)
@@ -328,9 +361,10 @@ def estimate_k_by_hiding(codes, n_known, ks, prepare_pool, *, n_splits=6,
         cluster = prepare_pool(pool, rest, max_m, seed) if max_m >= r + ks[0] else None
         pools.append((pool, is_hidden, cluster))
     ratios = {kk: float("nan") for kk in ks}
+    f1s = {kk: float("nan") for kk in ks}
     tried, h, above = [], [], 0
     for k in ks:
-        counts = []
+        counts, f1 = [], []
         for pool, is_hidden, cluster in pools:
             if cluster is None or r + k >= len(pool):
                 continue
@@ -338,16 +372,22 @@ def estimate_k_by_hiding(codes, n_known, ks, prepare_pool, *, n_splits=6,
             n = np.bincount(labels)
             nh = np.bincount(labels[is_hidden], minlength=len(n))
             counts.append(float((nh[n > 0] / n[n > 0]).sum()))
+            if n_known == 1:
+                f1.append(float((2 * nh / (is_hidden.sum() + n)).max()))
         if not counts:
             break
         tried.append(k)
         h.append(np.mean(counts) / r)
         ratios[k] = h[-1]
+        if n_known == 1:
+            f1s[k] = float(np.mean(f1))
         above = above + 1 if h[-1] > stop_ratio else 0
         if above >= 2:
             break
     if not tried:  # pools too small for any candidate
-        return ks[0], ratios
+        return ks[0], (f1s if n_known == 1 else ratios)
+    if n_known == 1:
+        return int(min(f1_plateau(f1s))), f1s
     ties = tied_candidates(ratios)
     return int(ties[len(ties) // 2]), ratios
 

@@ -25,6 +25,36 @@ from ._base import (
 __all__ = ["NCDKMeans"]
 
 
+def estimate_n_novel(X, codes, n_known, k_range, seed, *, n_init=10, max_iter=300,
+                     tol=1e-4, seeding="distance", device="cpu"):
+    """``n_clusters="auto"`` of NCD k-means in the space of ``X``.
+
+    Known classes hidden among the unlabelled rows (``choose_n_clusters``), each
+    pool clustered by NCD k-means anchored at the means of the classes left
+    labelled (at most ``K_N_INIT`` restarts); the silhouette of NCD k-means on
+    the unlabelled rows without known classes. Also PBN's estimate (its latent
+    space has been trained on the classes that would be hidden). Returns
+    ``(k, scores)``.
+    """
+    Xu = X[codes < 0]
+    kc = class_means(X, codes, n_known) if n_known else None
+    params = dict(max_iter=max_iter, tol=tol, seeding=seeding, device=device)
+
+    def run(kk):
+        return Xu, ncd_kmeans(Xu, kk, kc, random_state=seed, n_init=n_init,
+                              **params)[0]
+
+    est_params = dict(params, n_init=min(n_init, K_N_INIT),
+                      max_iter=min(max_iter, K_MAX_ITER), tol=max(tol, K_TOL))
+
+    def prepare_pool(pool, rest, max_m, pool_seed):
+        anchors = kc[rest] if len(rest) else None
+        return lambda m: ncd_kmeans(X[pool], m, anchors, random_state=pool_seed,
+                                    **est_params)[0]
+
+    return choose_n_clusters(k_range, codes, n_known, prepare_pool, run, seed)
+
+
 class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
     """k-means for novel class discovery (NCD k-means of Troisemaine et al.).
 
@@ -157,21 +187,10 @@ class NCDKMeans(NCDMixin, ClusterMixin, BaseEstimator):
                       seeding=self.seeding, device=resolve_device(self.device))
         self.k_scores_ = None
         if k == "auto":
-            seed = rng.randint(2**31 - 1)
-
-            def run(kk):
-                return Xu, ncd_kmeans(Xu, kk, kc, random_state=seed, **params)[0]
-
-            def prepare_pool(pool, rest, max_m, pool_seed):
-                anchors = kc[rest] if len(rest) else None
-                est_params = dict(params, n_init=min(self.n_init, K_N_INIT),
-                                  max_iter=min(self.max_iter, K_MAX_ITER),
-                                  tol=max(self.tol, K_TOL))
-                return lambda m: ncd_kmeans(X[pool], m, anchors, random_state=pool_seed,
-                                            **est_params)[0]
-
-            k, self.k_scores_ = choose_n_clusters(self.k_range, codes, len(classes),
-                                                  prepare_pool, run, seed)
+            k, self.k_scores_ = estimate_n_novel(
+                X, codes, len(classes), self.k_range, rng.randint(2**31 - 1),
+                n_init=self.n_init, max_iter=self.max_iter, tol=self.tol,
+                seeding=self.seeding, device=params["device"])
         labels, centers, inertia, n_iter = ncd_kmeans(Xu, k, kc, random_state=rng,
                                                       **params)
         self.n_clusters_ = int(k)

@@ -25,7 +25,6 @@ from ..utils._graph import (
     _graph_embedding,
 )
 from ._base import (
-    K_N_INIT,
     NCDMixin,
     check_ncd_labels,
     check_ncd_n_clusters,
@@ -33,6 +32,7 @@ from ._base import (
     nearest_center,
     silhouette,
 )
+from ._kmeans import estimate_n_novel
 from ._losses import PBNLoss
 from ._module import PBNModule
 
@@ -319,20 +319,20 @@ class PBN(NCDMixin, BaseDeepClusterer):
         Zu = Z[~known]
         km_seed = setup.rng.randint(2**31 - 1)
         self.k_scores_ = None
-        if k == "auto":
+        if k == "auto" and len(classes):
+            # hiding known classes in the latent space would be leaky: the
+            # network has learnt to separate every known class, so hidden ones
+            # form tighter clusters there than novel classes do. The estimate
+            # is NCD k-means' one, in the input space.
+            k, self.k_scores_ = estimate_n_novel(
+                np.asarray(X, dtype=np.float64), codes, len(classes), self.k_range,
+                km_seed, n_init=self.n_init, device=device)
+        elif k == "auto":
             def run(kk):
                 return Zu, self._cluster(Zu, kk, km_seed, device)[0]
 
-            def prepare_pool(pool, rest, max_m, pool_seed):
-                Zp = Z[pool]
-                if self.clustering == "spectral" and len(Zp) > max_m + 1:
-                    return _spectral_labels(Zp, max_m, self.n_neighbors, device,
-                                            pool_seed)
-                return lambda m: fit_kmeans(Zp, m, n_init=min(self.n_init, K_N_INIT),
-                                            random_state=pool_seed)[0]
-
-            k, self.k_scores_ = choose_n_clusters(self.k_range, codes, len(classes),
-                                                  prepare_pool, run, km_seed)
+            k, self.k_scores_ = choose_n_clusters(self.k_range, codes, 0, None, run,
+                                                  km_seed)
         labels, centers = self._cluster(Zu, k, km_seed, device)
         self.n_clusters_ = int(k)
         self.cluster_centers_ = np.asarray(centers, dtype=np.float64)
