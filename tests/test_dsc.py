@@ -221,7 +221,9 @@ def test_conv_autoencoder_shapes():
     m = DSC(n_clusters=3, input_shape=(1, 8, 8), channels=(4, 6), kernel_sizes=(3, 5),
             random_state=0, **FAST).fit(X[:60])
     enc = m.net_.module_.encoder
-    assert enc.sizes == [(8, 8), (4, 4), (2, 2)]
+    with torch.no_grad():
+        maps = enc(torch.zeros(1, 64, dtype=next(enc.parameters()).dtype))
+    assert [tuple(h.shape[1:]) for h in maps] == [(4, 4, 4), (6, 2, 2)]  # TF "SAME"
     assert m.transform(X[:3]).shape == (3, 6 * 2 * 2)
     assert m.get_feature_names_out().shape == (24,)
 

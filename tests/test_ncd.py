@@ -373,11 +373,11 @@ def test_pbn_default_network_is_wide_enough_for_narrow_tables():
     X, y = load_digits(return_X_y=True)
     pbn = PBN(3, max_epochs=1, random_state=0).fit(X[:200, :4], np.where(
         y[:200] < 3, y[:200], -1))
-    enc = [m for m in pbn.net_.module_.encoder if isinstance(m, torch.nn.Linear)]
+    enc = [m for m in pbn.net_.module_.encoder.modules() if isinstance(m, torch.nn.Linear)]
     assert [m.out_features for m in enc] == [64, 16]
     pbn = PBN(3, max_epochs=1, random_state=0).fit(X[:200], np.where(
         y[:200] < 3, y[:200], -1))
-    enc = [m for m in pbn.net_.module_.encoder if isinstance(m, torch.nn.Linear)]
+    enc = [m for m in pbn.net_.module_.encoder.modules() if isinstance(m, torch.nn.Linear)]
     assert [m.out_features for m in enc] == [64 * 3 // 4 if 64 * 3 // 4 > 64 else 64,
                                              32]
 

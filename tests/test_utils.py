@@ -179,3 +179,71 @@ def test_seeded_blocks_are_reproducible_across_threads():
     with ThreadPoolExecutor(3) as pool:
         got = list(pool.map(draw, range(6)))
     assert got == expected
+
+
+# --------------------------------------------------------------------------- #
+# the shared autoencoders
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 27, 31), (1, 8, 8), (2, 16, 13)])
+@pytest.mark.parametrize("padding", ["same", (1, 2)])
+@pytest.mark.parametrize("latent_dim", [None, 5])
+def test_conv_stacks_mirror_every_layer(shape, padding, latent_dim):
+    from skdeepcluster.utils import conv_stacks
+
+    enc, dec, shapes = conv_stacks(shape, (4, 6), (5, 3), padding=padding,
+                                   latent_dim=latent_dim)
+    x = torch.randn(3, int(np.prod(shape)))  # flat rows are reshaped
+    hidden = enc(x)
+    decoded = dec(hidden[-1])[::-1]  # reconstruction first
+    assert len(hidden) == len(decoded) == 2 + (latent_dim is not None)
+    # the decoder lands on the encoder's sizes, layer for layer
+    expected = [(3, *shapes[0])] + [tuple(h.shape) for h in hidden[:-1]]
+    assert [tuple(d.shape) for d in decoded] == expected
+    assert [tuple(h.shape[1:]) for h in hidden[:2]] == shapes[1:]
+    if latent_dim is not None:
+        assert hidden[-1].shape == (3, latent_dim)
+
+
+def test_conv_stacks_same_padding_matches_tensorflow_sizes():
+    from skdeepcluster.utils import conv_stacks
+
+    # TF "SAME" with stride 2: ceil(size / 2) whatever the kernel
+    _, _, shapes = conv_stacks((1, 27, 31), (4, 4, 4), (5, 3, 4))
+    assert shapes == [(1, 27, 31), (4, 14, 16), (4, 7, 8), (4, 4, 4)]
+
+
+def test_mlp_stack_blocks_and_noise_hook():
+    from skdeepcluster.utils import Autoencoder, mlp_stack
+
+    enc = mlp_stack(6, (8, 4, 2), block=("leaky_relu",), last_block=("tanh",))
+    kinds = [[type(m).__name__ for m in stage] for stage in enc.stages]
+    assert kinds == [["Linear", "LeakyReLU"]] * 2 + [["Linear", "Tanh"]]
+    x = torch.randn(5, 6)
+    seen = []
+
+    def noise(i, h):
+        seen.append((i, tuple(h.shape)))
+        return torch.zeros_like(h)
+
+    out = enc(x, noise=noise)
+    # the hook sees every stage's input, and replaces it
+    assert seen == [(0, (5, 6)), (1, (5, 8)), (2, (5, 4))]
+    bias = enc.stages[2][0].bias.detach()
+    assert torch.allclose(out[-1], torch.tanh(bias).expand(5, 2))
+    assert not torch.allclose(enc(x)[-1], out[-1])
+    dec = mlp_stack(2, (4, 8, 6), block=("relu",), last_block=())
+    recon, target = Autoencoder(enc, dec)(x)
+    assert recon.shape == x.shape and target is x
+    # a linear last stage can return negative values, a ReLU one cannot
+    assert isinstance(dec.stages[-1][-1], torch.nn.Linear)
+
+
+def test_estimators_build_on_the_shared_autoencoders():
+    from skdeepcluster.depict._module import DEPICTModule
+    from skdeepcluster.dsc._module import conv_autoencoder, mlp_autoencoder
+    from skdeepcluster.ncd._module import PBNModule
+    from skdeepcluster.utils import LayerStack
+
+    stacks = [DEPICTModule(16, 3).enc, DEPICTModule(256, 3, input_shape=(1, 16, 16)).dec,
+              *conv_autoencoder((1, 8, 8), (4, 4), (3, 3)), *mlp_autoencoder(5, (8, 4)),
+              PBNModule(5, (8,), 3, 2, 0.1, True).encoder]
+    assert all(isinstance(s, LayerStack) for s in stacks)

@@ -1,13 +1,12 @@
 """DEPICT's network: a convolutional (images) or MLP (tables) autoencoder with
 noisy and clean encoder paths sharing weights and a softmax clustering head."""
 
-import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["DEPICTModule", "conv_geometry", "conv_shapes"]
+from ..utils import conv_stacks, mlp_stack
 
-_LEAK = 0.01
+__all__ = ["DEPICTModule", "conv_geometry", "conv_shapes"]
 
 
 def conv_geometry(height, width):
@@ -48,11 +47,16 @@ class DEPICTModule(nn.Module):
     """Autoencoder with noisy and clean encoder paths sharing weights, a decoder
     fed by the noisy embedding and a softmax clustering head.
 
-    ``forward`` returns ``(logits_noisy, logits_clean, clean_hidden, decoded,
-    z)``: ``clean_hidden`` lists the clean encoder outputs below the embedding
-    (input first), ``decoded`` the matching decoder outputs, so that the
-    layer-wise reconstruction loss pairs them one to one, and ``z`` is the
-    clean embedding.
+    The encoder and decoder are the package's shared stacks
+    (:func:`~skdeepcluster.utils.mlp_stack`, or
+    :func:`~skdeepcluster.utils.conv_stacks` with the paper's explicit
+    paddings and a linear embedding layer), with leaky ReLUs (slope 0.01), a
+    tanh embedding and a tanh reconstruction, all weights Xavier-uniform and
+    biases zero. ``forward`` returns ``(logits_noisy, logits_clean,
+    clean_hidden, decoded, z)``: ``clean_hidden`` lists the clean encoder
+    outputs below the embedding (input first), ``decoded`` the matching
+    decoder outputs, so that the layer-wise reconstruction loss pairs them one
+    to one, and ``z`` is the clean embedding.
     """
 
     def __init__(self, n_features, n_clusters, input_shape=None, channels=(50, 50),
@@ -65,38 +69,22 @@ class DEPICTModule(nn.Module):
         if self.conv:
             kernel_sizes, paddings, shapes = conv_shapes(
                 input_shape, channels, kernel_sizes, paddings)
-            (k0, k1), (p0, p1) = kernel_sizes, paddings
-            (c_in, h, w), (c1, h1, w1), (c2, h2, w2) = shapes
-            if min(h2, w2) < 1:
+            if min(shapes[-1][1:]) < 1:
                 raise ValueError(
                     f"input_shape={input_shape} is too small for two stride-2 "
                     "convolutions; use the MLP variant (architecture='mlp')."
                 )
-            self.shapes = shapes
-            self.enc = nn.ModuleList([
-                nn.Conv2d(c_in, c1, k0, stride=2, padding=p0),
-                nn.Conv2d(c1, c2, k1, stride=2, padding=p1),
-                nn.Linear(c2 * h2 * w2, K),
-            ])
-            # output_padding makes the transpose convolutions land exactly on the
-            # encoder's sizes for any input size
-            op1 = (h1 - ((h2 - 1) * 2 - 2 * p1 + k1), w1 - ((w2 - 1) * 2 - 2 * p1 + k1))
-            op0 = (h - ((h1 - 1) * 2 - 2 * p0 + k0), w - ((w1 - 1) * 2 - 2 * p0 + k0))
-            self.dec = nn.ModuleList([
-                nn.Linear(K, c2 * h2 * w2),
-                nn.ConvTranspose2d(c2, c1, k1, stride=2, padding=p1, output_padding=op1),
-                nn.ConvTranspose2d(c1, c_in, k0, stride=2, padding=p0, output_padding=op0),
-            ])
+            self.enc, self.dec, self.shapes = conv_stacks(
+                input_shape, channels, kernel_sizes, padding=paddings,
+                activation="leaky_relu", output_activation="tanh", latent_dim=K,
+                latent_activation="tanh")
         else:
-            dims = [n_features, *hidden_dims, K]
-            self.enc = nn.ModuleList(
-                [nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:])]
-            )
-            rdims = dims[::-1]
-            self.dec = nn.ModuleList(
-                [nn.Linear(a, b) for a, b in zip(rdims[:-1], rdims[1:])]
-            )
-        n_drop = len(self.enc)  # input + every hidden layer below the embedding
+            dims = (*hidden_dims, K)
+            self.enc = mlp_stack(n_features, dims, block=("leaky_relu",),
+                                 last_block=("tanh",))
+            self.dec = mlp_stack(K, (*reversed(hidden_dims), n_features),
+                                 block=("leaky_relu",), last_block=("tanh",))
+        n_drop = len(self.enc.stages)  # input + every hidden layer below the embedding
         dropout = tuple(dropout) + (dropout[-1],) * max(0, n_drop - len(dropout))
         self.dropout = dropout[:n_drop]
         self.head = nn.Linear(K, K)
@@ -105,20 +93,19 @@ class DEPICTModule(nn.Module):
                 nn.init.xavier_uniform_(m.weight)
                 nn.init.zeros_(m.bias)
 
+    def _noise(self, i, h):
+        """Dropout on the input of encoder stage ``i`` (noisy path only)."""
+        if i == 0 or self.dropout[i] > 0:
+            return F.dropout(h, self.dropout[i], training=True)
+        return h
+
     def _hidden(self, x, noisy):
         """Encoder outputs ``[x, h1, ..., h_{L-1}]`` and the embedding."""
-        drop = noisy and self.training
         if self.conv:
             x = x.reshape(len(x), *self.shapes[0])
-        outs = [x]
-        h = F.dropout(x, self.dropout[0], training=drop) if drop else x
-        for i, layer in enumerate(self.enc[:-1]):
-            h = F.leaky_relu(layer(h), _LEAK)
-            outs.append(h)
-            if drop and self.dropout[i + 1] > 0:
-                h = F.dropout(h, self.dropout[i + 1], training=True)
-        z = torch.tanh(self.enc[-1](h.flatten(1)))
-        return outs, z
+        noise = self._noise if (noisy and self.training) else None
+        layers = self.enc(x, noise=noise)
+        return [x] + layers[:-1], layers[-1]
 
     def embed(self, x):
         """Clean embedding ``z`` (no dropout)."""
@@ -126,16 +113,7 @@ class DEPICTModule(nn.Module):
 
     def decode(self, z):
         """Decoder outputs, deepest first, ending with the reconstruction."""
-        outs = []
-        h = z
-        for i, layer in enumerate(self.dec):
-            last = i == len(self.dec) - 1
-            h = layer(h)
-            if self.conv and i == 0:
-                h = h.reshape(len(h), *self.shapes[-1])
-            h = torch.tanh(h) if last else F.leaky_relu(h, _LEAK)
-            outs.append(h)
-        return outs[::-1]  # reconstruction first, matching the encoder order
+        return self.dec(z)[::-1]  # reconstruction first, matching the encoder order
 
     def forward(self, x):
         clean, z = self._hidden(x, noisy=False)

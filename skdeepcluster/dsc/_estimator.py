@@ -14,15 +14,15 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ..base import BaseDeepClusterer
-from ..utils import (as_device_tensor, check_input_shape, check_memory, fit_kmeans, make_net,
-                     seeded)
+from ..utils import (Autoencoder, as_device_tensor, check_input_shape, check_memory,
+                     fit_kmeans, make_net, seeded)
 from ._callbacks import (ClosedFormCoefficients, LipschitzStep, PartitionUpdate,
                          SelfExpressionStop, ZeroDiagonalGrad)
 from ._coefficients import CoefficientGD
 from ._losses import (ClosedFormSelfExpressionLoss, ReconstructionLoss, SelfExpressionLoss,
                       StructuredNormLoss)
-from ._module import (AutoEncoder, Coefficients, ConvDecoder, ConvEncoder, EncoderLayers,
-                      MLPDecoder, MLPEncoder, SelfExpressive)
+from ._module import (Coefficients, EncoderLayers, SelfExpressive, conv_autoencoder,
+                      mlp_autoencoder)
 from ._postprocess import dscnet_postprocess, shifted_laplacian_clustering
 
 __all__ = ["DSC", "classification_loglik", "dense_memory_bytes", "offset_ratio"]
@@ -555,9 +555,7 @@ class DSC(BaseDeepClusterer):
                     "channels and kernel_sizes must be non-empty tuples of positive "
                     f"ints of equal length, got {self.channels!r} and {self.kernel_sizes!r}."
                 )
-            enc = ConvEncoder(shape, channels, kernels)
-            dec = ConvDecoder(enc, channels, kernels, last_relu=self._nonneg_)
-            return enc, dec
+            return conv_autoencoder(shape, channels, kernels, last_relu=self._nonneg_)
         if self.hidden_dims is None:
             h = min(max(2 * n_features, 64), 512)
             hidden = (h, h // 2)
@@ -568,9 +566,7 @@ class DSC(BaseDeepClusterer):
                     f"hidden_dims must be a non-empty tuple of positive ints, got "
                     f"{self.hidden_dims!r}."
                 )
-        enc = MLPEncoder(n_features, hidden)
-        dec = MLPDecoder(n_features, hidden, last_relu=False)
-        return enc, dec
+        return mlp_autoencoder(n_features, hidden)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -695,7 +691,7 @@ class DSC(BaseDeepClusterer):
             if bs is None:
                 bs = -1 if n_fit <= 4096 else 256
             with seeded(seeds["pretrain"], device):
-                net0 = self._net("pretrain", AutoEncoder(encoder, decoder),
+                net0 = self._net("pretrain", Autoencoder(encoder, decoder),
                                  ReconstructionLoss, seeds["pretrain"],
                                  self.pretrain_max_epochs, batch_size=bs, shuffle=True)
                 net0.fit(Xt, None)
@@ -712,7 +708,8 @@ class DSC(BaseDeepClusterer):
                 net1 = self._net("self_expression", EncoderLayers(encoder),
                                  ClosedFormSelfExpressionLoss, seeds["self_expression"],
                                  self.self_expression_max_epochs,
-                                 callbacks=[("coefficients", coef), ("se_stop", stop)],
+                                 callbacks=[("coefficients", coef),
+                                            ("self_expression_stop", stop)],
                                  iterator_valid__batch_size=2048)
                 net1.fit(Xt, None)
             self._record_net("self_expression", net1, stop.stop_reason_)
@@ -734,7 +731,8 @@ class DSC(BaseDeepClusterer):
                 module = SelfExpressive(encoder, n_fit, self.c_init, self.zero_diagonal)
                 net1 = self._net("self_expression", module, SelfExpressionLoss,
                                  seeds["self_expression"], self.self_expression_max_epochs,
-                                 callbacks=callbacks + [("se_stop", stop)] + self._zero_diagonal(),
+                                 callbacks=(callbacks + [("self_expression_stop", stop)]
+                                            + self._zero_diagonal()),
                                  iterator_valid__batch_size=2048, **extra)
                 net1.fit(Xt, None)
             self._record_net("self_expression", net1, stop.stop_reason_)

@@ -4,7 +4,7 @@
 import torch.nn.functional as F
 from torch import nn
 
-from ..utils import mlp_layers
+from ..utils import mlp_stack
 
 __all__ = ["PBNModule"]
 
@@ -14,6 +14,9 @@ _BLOCK = ("relu", "batchnorm", "dropout")
 
 class PBNModule(nn.Module):
     """Encoder -> (L2-normalised) latent -> {linear classifier, decoder}.
+
+    Encoder and decoder are the package's shared fully connected stacks
+    (:func:`~skdeepcluster.utils.mlp_stack`).
 
     ``forward`` returns ``(z, logits, x_hat, x)``: the latent rows, the known-class
     logits (zero columns without known classes), the reconstruction and the
@@ -35,21 +38,19 @@ class PBNModule(nn.Module):
     def __init__(self, n_features, hidden_dims, latent_dim, n_known, dropout,
                  normalize_latent):
         super().__init__()
-        layers, prev = mlp_layers(n_features, hidden_dims, block=_BLOCK, dropout=dropout)
-        layers.append(nn.Linear(prev, latent_dim))  # the latent layer is purely linear
-        self.encoder = nn.Sequential(*layers)
-        layers, prev = mlp_layers(latent_dim, tuple(reversed(hidden_dims)), block=_BLOCK,
-                                  dropout=dropout)
-        layers.append(nn.Linear(prev, n_features))
-        self.decoder = nn.Sequential(*layers)
+        # the latent layer and the reconstruction are purely linear
+        self.encoder = mlp_stack(n_features, (*hidden_dims, latent_dim), block=_BLOCK,
+                                 last_block=(), dropout=dropout)
+        self.decoder = mlp_stack(latent_dim, (*reversed(hidden_dims), n_features),
+                                 block=_BLOCK, last_block=(), dropout=dropout)
         self.classifier = nn.Linear(latent_dim, n_known) if n_known > 0 else None
         self.normalize_latent = normalize_latent
 
     def encode(self, x):
-        z = self.encoder(x)
+        z = self.encoder(x)[-1]
         return F.normalize(z, dim=1) if self.normalize_latent else z
 
     def forward(self, x):
         z = self.encode(x)
         logits = self.classifier(z) if self.classifier is not None else z[:, :0]
-        return z, logits, self.decoder(z), x
+        return z, logits, self.decoder(z)[-1], x

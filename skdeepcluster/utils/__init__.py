@@ -4,6 +4,7 @@ from ._device import resolve_device
 from ._random import draw_seeds, seeded, torch_generator, torch_seed
 from ._kernels import cluster_means, squared_distances
 from ._modules import mlp_layers
+from ._autoencoders import Autoencoder, LayerStack, conv_stacks, mlp_stack
 from ._skorch import (
     DeviceBatches,
     DeviceNet,
@@ -19,6 +20,10 @@ from ._threads import cpu_threads
 from ._validation import check_input_shape, check_memory, check_n_clusters
 
 __all__ = [
+    "Autoencoder",
+    "LayerStack",
+    "conv_stacks",
+    "mlp_stack",
     "DeviceBatches",
     "DeviceNet",
     "cluster_means",

@@ -7,6 +7,8 @@ __all__ = ["mlp_layers"]
 _LAYERS = {
     "relu": lambda width, dropout: nn.ReLU(),
     "relu_inplace": lambda width, dropout: nn.ReLU(inplace=True),
+    "leaky_relu": lambda width, dropout: nn.LeakyReLU(0.01),
+    "tanh": lambda width, dropout: nn.Tanh(),
     "batchnorm": lambda width, dropout: nn.BatchNorm1d(width),
     "dropout": lambda width, dropout: nn.Dropout(dropout),
 }
@@ -20,10 +22,11 @@ def mlp_layers(n_features, hidden_dims, *, block=("relu", "batchnorm"), dropout=
     n_features : int
     hidden_dims : sequence of int
         Output width of each block.
-    block : sequence of {"relu", "relu_inplace", "batchnorm", "dropout"}
+    block : sequence of {"relu", "relu_inplace", "leaky_relu", "tanh", \
+            "batchnorm", "dropout"}
         The layers after each ``Linear``, in order (``"relu_inplace"`` is the
-        in-place ReLU). PBN uses ReLU, BatchNorm, Dropout; SP2OT BatchNorm,
-        ReLU.
+        in-place ReLU, ``"leaky_relu"`` has slope 0.01). PBN uses ReLU,
+        BatchNorm, Dropout; SP2OT BatchNorm, ReLU; DEPICT leaky ReLU.
     dropout : float, default=0.0
         Rate of the ``"dropout"`` layers.
 
