@@ -112,11 +112,14 @@ class PBN(NCDMixin, BaseDeepClusterer):
     ----------
     n_clusters : int or "auto", default="auto"
         Number of novel clusters. ``"auto"`` estimates it from the known
-        classes: some are hidden among the unlabelled rows and k is the number
-        of clusters at which the hidden classes are recovered as that many
-        clusters, in the latent space with this estimator's clustering (see the
-        user guide, "Choosing the number of novel classes"). Without known
-        classes (``y=None``) the mean silhouette is used instead.
+        classes as :class:`NCDKMeans` does, in the input space: some are
+        hidden among the unlabelled rows and k is the number of clusters at
+        which NCD k-means recovers the hidden classes as that many clusters
+        (see the user guide, "Choosing the number of novel classes"). Not in
+        the latent space: the network has learnt to separate every known
+        class, so hidden ones would be easier to recover there than novel
+        classes. Without known classes (``y=None``) the mean silhouette of the
+        latent clusterings is used instead.
     latent_dim : int or None, default=None
         None: ``max(16, n_features // 2)``.
     hidden_dims : tuple of int or None, default=None
@@ -176,8 +179,9 @@ class PBN(NCDMixin, BaseDeepClusterer):
     k_scores_ : dict or None
         With ``n_clusters="auto"`` and known classes: for each candidate k, the
         number of clusters the hidden known classes occupied per hidden class
-        (averaged over the splits; k is where it reaches 1). Without known
-        classes: the silhouette per candidate k. None otherwise.
+        (averaged over the splits; k is where it reaches 1); with a single
+        known class, the F1 score of the cluster that best matches it. Without
+        known classes: the silhouette per candidate k. None otherwise.
     history_ : list of dict
         One record per training epoch: ``"stage"`` (``"train"``), ``"epoch"``,
         ``"train_loss"``, ``"dur"``.
@@ -196,8 +200,8 @@ class PBN(NCDMixin, BaseDeepClusterer):
     Training costs O(n * max_epochs * size of the network). Spectral clustering
     builds a k-NN graph of the unlabelled latent rows (memory O(n *
     n_neighbors)) and takes its leading eigenvectors (dense up to 1,000 rows,
-    LOBPCG above); ``"auto"`` clusters up to 6 pools of at most 3,000 rows, one
-    eigendecomposition per pool.
+    LOBPCG above); ``"auto"`` runs NCD k-means (3 restarts) on up to 6 pools of
+    at most 3,000 input rows per candidate k.
 
     Examples
     --------

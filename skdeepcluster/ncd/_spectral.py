@@ -304,8 +304,9 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
     k_scores_ : dict or None
         With ``n_clusters="auto"`` and known classes: for each candidate k, the
         number of clusters the hidden known classes occupied per hidden class
-        (averaged over the splits; k is where it reaches 1). Without known
-        classes: the silhouette per candidate k. None otherwise.
+        (averaged over the splits; k is where it reaches 1); with a single
+        known class, the F1 score of the cluster that best matches it. Without
+        known classes: the silhouette per candidate k. None otherwise.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when X has string feature names.
