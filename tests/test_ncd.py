@@ -314,6 +314,22 @@ def test_auto_with_a_single_known_class(Est):
     assert all(0 <= v <= 1 for v in est.k_scores_.values() if v == v)
 
 
+@pytest.mark.parametrize("Est", [NCDKMeans, NCDSpectralClustering])
+def test_auto_k_on_wine_with_one_known_cultivar(Est):
+    """wine, cultivar 2 known (48 rows), cultivars 0 and 1 novel (130 rows): the
+    crossing said 3 (NCD k-means: 3, 3, 2 over seeds 0-2; NCD spectral: 3, 3, 3),
+    the size prior says 3; the F1 rule finds 2 for each seed."""
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    s = make_ncd_split(X, y, novel_classes=[0, 1], standardize=True)
+    m = s.novel_mask_train
+    for seed in range(2):
+        est = Est(random_state=seed).fit(s.X_train, s.y_train)
+        assert est.n_clusters_ == 2
+        assert clustering_accuracy(s.y_train_true[m], est.labels_[m]) >= 0.95
+
+
 def test_estimate_k_by_hiding_crossing_and_ties():
     from skdeepcluster.ncd._base import estimate_k_by_hiding, hidden_class_splits
 
