@@ -85,7 +85,7 @@ def _init_layers(layers, init):
 
 def mlp_stack(n_features, widths, *, block=("relu",), last_block=None, dropout=0.0,
               init=None):
-    """Fully connected stages ``n_features -> widths[0] -> ... -> widths[-1]``.
+    """Fully connected stages from ``n_features`` through each width of ``widths``.
 
     Parameters
     ----------
