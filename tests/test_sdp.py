@@ -659,6 +659,47 @@ def test_large_n_searches_initialisations_on_a_subsample():
     assert _error(y, est.labels_) < 0.02
 
 
+def test_classification_em_polish_is_monotone_and_a_fixed_point():
+    X, y = make_heterogeneous_gaussians(300, 3, 2, separation=5.0,
+                                        deviations=(0.4, 1.0, 2.0), random_state=0)
+    Xt = torch.tensor(_zscore(X))
+    start = KMeans(3, n_init=1, random_state=0).fit_predict(Xt.numpy()).astype(np.int64)
+    F0 = ilasdp_module._label_objective(Xt, start, 3, "full", 1e-6, False)[0]
+    labels, F, steps = ilasdp_module._cem(Xt, start, 3, "full", 1e-6, 3, False)
+    assert steps >= 1 and F > F0
+    assert F == pytest.approx(
+        ilasdp_module._label_objective(Xt, labels, 3, "full", 1e-6, False)[0])
+    again, F2, _ = ilasdp_module._cem(Xt, labels, 3, "full", 1e-6, 3, False)
+    assert np.array_equal(again, labels) and F2 == pytest.approx(F)
+    # the quadratic rule fits the unequal spreads better than k-means' bisectors
+    assert _error(y, labels) < _error(y, start)
+
+
+def test_initial_runs_are_chosen_by_the_penalised_likelihood(monkeypatch):
+    # two initial labellings offered in either order: the one whose polished
+    # labelling has the larger objective is iterated and kept, never the first
+    X, y = make_heterogeneous_gaussians(240, 3, 2, separation=6.0,
+                                        deviations=(0.4, 1.0, 2.0), random_state=0)
+    bad = np.arange(len(X)) % 3
+    for offered in ([("bad", bad), ("good", y)], [("good", y), ("bad", bad)]):
+        monkeypatch.setattr(ILASDP, "_initial_candidates",
+                            lambda self, *a, offered=offered, **k: offered)
+        est = ILASDP(3, random_state=0).fit(X)
+        inits = {r["init"]: r for r in est.history_ if r["stage"] == "init"}
+        assert inits["good"]["iterated"] and not inits["bad"]["iterated"]
+        assert inits["good"]["screen_objective"] > inits["bad"]["screen_objective"]
+        assert inits["bad"]["n_iter"] == 0
+        assert est.init_ == "good" and _error(y, est.labels_) < 0.03
+        both = ILASDP(3, n_init_runs=2, random_state=0).fit(X)
+        inits = [r for r in both.history_ if r["stage"] == "init"]
+        assert all(r["iterated"] for r in inits) and len(inits) == 2
+        best = max(inits, key=lambda r: r["objective"])
+        assert both.init_ == best["init"]
+        assert both.objective_history_[-1] == pytest.approx(best["objective"])
+    with pytest.raises(ValueError, match="n_init_runs"):
+        ILASDP(3, n_init_runs=0).fit(X)
+
+
 def test_stuck_solver_starts_are_abandoned():
     # Peng-Wei on outliers and duplicates in the raw geometry: random starts get
     # stuck with all their mass on a few rows; they stop after the patience

@@ -177,6 +177,67 @@ def _cov_update(M, nhat, reg, cov_type):
     return cov, chol
 
 
+def _label_objective(Xt, labels, K, cov_type, reg, estimated):
+    """Covariances, means and penalised objective of a hard labelling.
+
+    Returns ``(F, means, cov, chol, log_w)`` with the closed-form covariance
+    update of the labelling (torch tensors; ``F`` a float).
+    """
+    U = _label_factors(labels, K, K, 1, False, Xt.dtype, Xt.device)
+    w, XBX = _stats_from_factors(U, Xt)
+    M = _scatter(w, XBX, Xt)
+    nhat = w.sum(dim=2)
+    cov, chol = _cov_update(M[0], nhat[0], reg, cov_type)
+    log_w = torch.log(nhat[0] / Xt.shape[0]) if estimated else None
+    F = float(_objective(M, nhat, chol, reg, cov_type, log_w)[0][0])
+    means = (w[0] @ Xt) / nhat[0][:, None]
+    return F, means, cov, chol, log_w
+
+
+def _cem(Xt, labels, K, cov_type, reg, n_min, estimated, max_iter=200):
+    """Classification EM on the penalised objective: ``(labels, objective, steps)``.
+
+    Hard-assignment coordinate ascent on the same objective the LA-SDP steps
+    maximise: each step gives every row the cluster of largest
+    ``-(x - mu_k)^T S_k^-1 (x - mu_k) - log|S_k| (+ 2 log pi_k)`` (the exact
+    maximiser in the labels for the current means and covariances), then
+    updates means and covariances in closed form. It stops when the partition
+    repeats, when the objective does not increase, or when a cluster would
+    fall below ``n_min`` points (the last accepted labelling is returned).
+    Costs ``O(K n p^2)`` per step, negligible against an LA-SDP step; used to
+    polish and rank the initial labellings.
+    """
+    try:
+        F, means, cov, chol, log_w = _label_objective(Xt, labels, K, cov_type, reg,
+                                                      estimated)
+    except _SingularCovariance:
+        return labels, -np.inf, 0
+    if np.bincount(labels, minlength=K).min() < n_min:
+        return labels, F, 0
+    steps = 0
+    for steps in range(1, max_iter + 1):
+        logdet = 2.0 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(dim=1)
+        scores = torch.empty(K, Xt.shape[0], dtype=Xt.dtype, device=Xt.device)
+        for k in range(K):  # one (p, n) triangular solve per cluster
+            Y = torch.linalg.solve_triangular(chol[k], (Xt - means[k]).T, upper=False)
+            scores[k] = -(Y * Y).sum(dim=0) - logdet[k]
+        if log_w is not None:
+            scores = scores + 2.0 * log_w[:, None]
+        new = torch.argmax(scores, dim=0).cpu().numpy().astype(np.int64)
+        if _same_partition(new, labels, K) or \
+                np.bincount(new, minlength=K).min() < n_min:
+            break
+        try:
+            F_new, m_new, c_new, ch_new, lw_new = _label_objective(
+                Xt, new, K, cov_type, reg, estimated)
+        except _SingularCovariance:
+            break
+        if not F_new > F:
+            break
+        labels, F, means, cov, chol, log_w = new, F_new, m_new, c_new, ch_new, lw_new
+    return labels, F, steps
+
+
 def _objective(M, nhat, chol, reg, cov_type, log_w=None):
     """Penalised objective sum_k [-tr(S_k^-1 M_k) - nhat_k log|S_k|] - reg * pen.
 
@@ -233,15 +294,19 @@ class ILASDP(_SDPBase):
             array-like of shape (n_samples,), default="sdp"
         Initial labels. ``"sdp"``: SDP k-means (Peng-Wei) run in three
         scalings of the data (z-scored features; the original geometry, one
-        global scale; whitened to unit total covariance); the iterations start
-        from each distinct labelling and the run with the largest penalised
-        likelihood is kept (``init_`` names it). The likelihood is
+        global scale; whitened to unit total covariance). Every distinct
+        labelling is polished by classification EM (hard-assignment ascent of
+        the same penalised objective, a few milliseconds) and the iterations
+        run from the ``n_init_runs`` polished labellings of largest objective;
+        the run with the largest penalised likelihood is kept (``init_`` names
+        it). The likelihood is
         affine-invariant but k-means is not: z-scoring can hide clusters that
         differ along a few high-variance directions (noise coordinates then
         dominate), the raw geometry fails when features have different units,
         whitening when a few directions carry the separation. ``"sdp-..."``
         runs one of them; ``"kmeans"``: k-means++ (``n_init=10``) on the
-        z-scored data; or given labels.
+        z-scored data (polished the same way); or given labels (used as they
+        are).
     max_iter : int, default=30
         Maximum outer iterations (LA-SDP step + covariance update).
     tol : float, default=1e-3
@@ -276,11 +341,16 @@ class ILASDP(_SDPBase):
         size of their preliminary k-means cluster.
     init_sample_size : int, default=2000
         Above this many (fitted) rows the initialisations are compared on a
-        random subsample of this size (SDP k-means in each scaling, then the
-        full iterations with ``n_restarts`` random starts); the winner is
-        lifted to every row by the quadratic discriminant rule and the
-        iterations continue on all rows from it (warm start and previous
-        solution only). This keeps the cost of the search independent of n.
+        random subsample of this size (SDP k-means in each scaling, the
+        polishing, then the iterations with ``n_restarts`` random starts); the
+        winner is lifted to every row by the quadratic discriminant rule,
+        polished on all rows, and the iterations continue on all rows from it
+        (warm start and previous solution only). This keeps the cost of the
+        search independent of n.
+    n_init_runs : int, default=1
+        How many initial labellings (the best by the penalised objective after
+        classification-EM polishing) the likelihood iterations run from; the
+        run of largest objective is kept. Each extra run costs one full run.
     proportions : {"equal", "estimated"}, default="equal"
         "equal": the classification likelihood with equal mixing proportions.
         "estimated": proportions ``pi_k = n_k / n`` are parameters too (the
@@ -315,9 +385,12 @@ class ILASDP(_SDPBase):
         initial cluster too small for its covariance, which warns).
     history_ : list of dict
         Diagnostics records (the schema of the package): stage ``"init"``, one
-        record per initial labelling tried (``"init"``, ``"objective"`` at
-        its end, ``"n_iter"``, ``"n_samples"`` the rows it ran on: a subsample
-        of ``init_sample_size`` rows for large n), then stage
+        record per initial labelling tried (``"init"``;
+        ``"screen_objective"`` after the classification-EM polishing and
+        ``"cem_steps"`` its steps; ``"iterated"`` whether the iterations ran
+        from it; ``"objective"`` at the end of its run, the screening value
+        when not iterated; ``"n_iter"``; ``"n_samples"`` the rows it ran on: a
+        subsample of ``init_sample_size`` rows for large n), then stage
         ``"iterations"``, one record per outer iteration of the kept run
         (``"objective"``, ``"labels_changed"``, ``"selected"`` the candidate
         that won the step: ``"warm"``, ``"prev-start"``, ``"prev"``,
@@ -386,7 +459,8 @@ class ILASDP(_SDPBase):
                  max_exact_samples=50,
                  max_full_samples=100000, subsample_size=5000,
                  subsample_weighting="balanced", init_sample_size=2000,
-                 proportions="equal", device="cpu", random_state=None, verbose=0):
+                 n_init_runs=1, proportions="equal", device="cpu", random_state=None,
+                 verbose=0):
         self.n_clusters = n_clusters
         self.covariance_type = covariance_type
         self.reg_covar = reg_covar
@@ -404,6 +478,7 @@ class ILASDP(_SDPBase):
         self.subsample_size = subsample_size
         self.subsample_weighting = subsample_weighting
         self.init_sample_size = init_sample_size
+        self.n_init_runs = n_init_runs
         self.proportions = proportions
         self.device = device
         self.random_state = random_state
@@ -420,6 +495,7 @@ class ILASDP(_SDPBase):
         "standardize": ["boolean"],
         "subsample_weighting": [StrOptions({"balanced", "uniform"})],
         "init_sample_size": [Interval(Integral, 2, None, closed="left")],
+        "n_init_runs": _POS_INT,
         "proportions": [StrOptions({"equal", "estimated"})],
     }
 
@@ -620,9 +696,34 @@ class ILASDP(_SDPBase):
         kept only when every run was. ``record``: add an ``"init"`` record to
         ``history_`` per run.
         """
+        n_min = _min_cluster_size(cov_type, Xfit.shape[1])
         if cands is None:
             cands = self._initial_candidates(Xfit, Xraw, K, idx, init_route, device, rng,
-                                             _min_cluster_size(cov_type, Xfit.shape[1]))
+                                             n_min)
+        # polish every initial labelling by classification EM (cheap) and run the
+        # likelihood iterations from the n_init_runs best by the objective
+        Xt = torch.as_tensor(Xfit, dtype=torch.float64, device=device)
+        screened = []
+        for name, labels in cands:
+            if name == "given":  # the user's labels start the iterations as they are
+                lab, F, steps = labels, 0.0, 0
+            else:
+                lab, F, steps = _cem(Xt, labels, K, cov_type, reg, n_min,
+                                     self.proportions == "estimated")
+            screened.append((name, lab, F, steps))
+            self._log(f"n={len(Xfit)} init {name}: objective {F:.6g} after {steps} "
+                      "classification-EM steps")
+        order = sorted(range(len(screened)), key=lambda i: -screened[i][2])
+        chosen = order[:int(self.n_init_runs)]
+        if record:
+            for i in order[int(self.n_init_runs):]:
+                name, _, F, steps = screened[i]
+                self._record("init", self._stage_epochs("init") + 1, init=name,
+                             objective=float(F), screen_objective=float(F),
+                             cem_steps=int(steps), n_iter=0,
+                             n_samples=int(len(Xfit)), iterated=False)
+        cands = [(screened[i][0], screened[i][1]) for i in chosen]
+        screen = {screened[i][0]: screened[i] for i in chosen}
         runs = []
         for name, labels in cands:
             try:
@@ -633,8 +734,10 @@ class ILASDP(_SDPBase):
             runs.append((name, result))
             if record:
                 self._record("init", self._stage_epochs("init") + 1, init=name,
-                             objective=float(result[3][-1]), n_iter=int(result[4]),
-                             n_samples=int(len(Xfit)))
+                             objective=float(result[3][-1]),
+                             screen_objective=float(screen[name][2]),
+                             cem_steps=int(screen[name][3]), n_iter=int(result[4]),
+                             n_samples=int(len(Xfit)), iterated=True)
             self._log(f"n={len(Xfit)} init {name}: objective {result[3][-1]:.6g} "
                       f"after {result[4]} iterations")
         usable = [r for r in runs if r[1][5]["degenerate"] is None] or runs
