@@ -8,7 +8,7 @@ import glob
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ORDER = ["depict", "dsc", "ncd", "sdp", "sp2ot", "dask", "gpu_checks", "small_defaults"]
+ORDER = ["depict", "dsc", "ncd", "sdp", "sp2ot", "heldout", "dask", "gpu_checks", "small_defaults"]
 
 HEADER = """# Benchmark results
 
