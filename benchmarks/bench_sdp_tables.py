@@ -49,7 +49,6 @@ from skdeepcluster.metrics import clustering_accuracy  # noqa: E402
 
 METHODS = {
     "iLA-SDP": lambda K, s: ILASDP(K, random_state=s),
-    "iLA-SDP proportions": lambda K, s: ILASDP(K, proportions="estimated", random_state=s),
     "GMM n_init=10": lambda K, s: GaussianMixture(K, n_init=10, random_state=s),
     "GMM 1 start": lambda K, s: GaussianMixture(K, random_state=s),
     "k-means++ n_init=10": lambda K, s: KMeans(K, n_init=10, random_state=s),

@@ -168,13 +168,27 @@ def _random_factors(S, n_blocks, n, rank, dtype, device, generator):
                       generator=generator)
 
 
+def _round_embedding(emb, K, rng):
+    """k-means++ (``n_init=10``) labels of the rows of an SDP solution's embedding."""
+    seed = int(rng.randint(0, 2**31 - 1))
+    with warnings.catch_warnings():
+        # duplicate rows: the embedding has fewer distinct points than clusters;
+        # _warn_distinct has said so once, and _fill_empty repairs the labels
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        labels = KMeans(K, n_init=10, random_state=seed).fit_predict(emb)
+    return labels.astype(np.int64)
+
+
 def _peng_wei(Xs, n_clusters, solver, rank, n_restarts, tol, max_iter, device, rng,
-              verbose=0):
+              verbose=0, all_starts=False):
     """Peng-Wei SDP k-means on the rows ``Xs``.
 
     Returns the labels (k-means++ on the solution's top-K embedding), the SDP
     objective, the solver steps and whether the solver reached ``tol``. The
-    solvers print their progress when ``verbose > 1``.
+    solvers print their progress when ``verbose > 1``. ``all_starts`` (low-rank
+    route): the labels are a list, the best start's rounding first, then the
+    rounding of every other start that reached ``tol`` (the nonconvex
+    factorisation can stop at different points of similar SDP objective).
     """
     n = Xs.shape[0]
     K = n_clusters
@@ -220,14 +234,16 @@ def _peng_wei(Xs, n_clusters, solver, rank, n_restarts, tol, max_iter, device, r
         left, svals, _ = torch.linalg.svd(Ub, full_matrices=False)
         emb = left[:, :K] * svals[:K]
         n_steps = info["n_iter"]
-    emb = emb.cpu().numpy()
-    seed = int(rng.randint(0, 2**31 - 1))
-    with warnings.catch_warnings():
-        # duplicate rows: the embedding has fewer distinct points than clusters;
-        # _warn_distinct has said so once, and _fill_empty repairs the labels
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        labels = KMeans(K, n_init=10, random_state=seed).fit_predict(emb)
-    return labels.astype(np.int64), objective, n_steps, converged
+    labels = _round_embedding(emb.cpu().numpy(), K, rng)
+    if all_starts:
+        labels = [labels]
+        if route != "exact":
+            for s in range(U.shape[0]):
+                if s != best and bool(info["converged"][s]):
+                    left, svals, _ = torch.linalg.svd(U[s, 0], full_matrices=False)
+                    labels.append(_round_embedding(
+                        (left[:, :K] * svals[:K]).cpu().numpy(), K, rng))
+    return labels, objective, n_steps, converged
 
 
 def _warn_solver(what, max_iter, tol, residual):

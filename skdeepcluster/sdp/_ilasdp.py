@@ -294,7 +294,8 @@ class ILASDP(_SDPBase):
             array-like of shape (n_samples,), default="sdp"
         Initial labels. ``"sdp"``: SDP k-means (Peng-Wei) run in three
         scalings of the data (z-scored features; the original geometry, one
-        global scale; whitened to unit total covariance). Every distinct
+        global scale; whitened to unit total covariance), and the rounding of
+        every start of its solver that converged is kept. Every distinct
         labelling is polished by classification EM (hard-assignment ascent of
         the same penalised objective, a few milliseconds) and the iterations
         run from the ``n_init_runs`` polished labellings of largest objective;
@@ -519,16 +520,20 @@ class ILASDP(_SDPBase):
                     Z = _init_scaling(Xfit, Xraw, scaling)
                     with warnings.catch_warnings(record=True) as caught:
                         warnings.simplefilter("always", ConvergenceWarning)
-                        labels, _, _, converged = _peng_wei(
+                        starts, _, _, converged = _peng_wei(
                             Z, K, route, None, self.n_restarts, self.solver_tol,
                             min(self.solver_max_iter, 5000) if route == "exact"
-                            else self.solver_max_iter, device, rng, self.verbose)
-                    labels = _repair_small(_fill_empty(labels, np.zeros((n, K)), K), Z, K,
-                                           n_min, rng)
-                    if not converged:
-                        failed.append((f"sdp-{scaling}", labels, caught))
-                    elif not any(_same_partition(labels, c, K) for _, c in cands):
-                        cands.append((f"sdp-{scaling}", labels))
+                            else self.solver_max_iter, device, rng, self.verbose,
+                            all_starts=True)
+                    # every converged start's rounding is a candidate (the best
+                    # SDP objective first); the likelihood ranks them
+                    for labels in starts if converged else starts[:1]:
+                        labels = _repair_small(_fill_empty(labels, np.zeros((n, K)), K),
+                                               Z, K, n_min, rng)
+                        if not converged:
+                            failed.append((f"sdp-{scaling}", labels, caught))
+                        elif not any(_same_partition(labels, c, K) for _, c in cands):
+                            cands.append((f"sdp-{scaling}", labels))
                 if not cands:  # no scaling's SDP converged: the first, with its warning
                     name, labels, caught = failed[0]
                     for w in caught:
@@ -723,9 +728,9 @@ class ILASDP(_SDPBase):
                              cem_steps=int(steps), n_iter=0,
                              n_samples=int(len(Xfit)), iterated=False)
         cands = [(screened[i][0], screened[i][1]) for i in chosen]
-        screen = {screened[i][0]: screened[i] for i in chosen}
+        screen = [screened[i] for i in chosen]
         runs = []
-        for name, labels in cands:
+        for j, (name, labels) in enumerate(cands):
             try:
                 result = self._iterate(Xfit, labels, K, route, cov_type, reg, max_iter,
                                        tol, rank, device, rng, n_restarts)
@@ -735,8 +740,8 @@ class ILASDP(_SDPBase):
             if record:
                 self._record("init", self._stage_epochs("init") + 1, init=name,
                              objective=float(result[3][-1]),
-                             screen_objective=float(screen[name][2]),
-                             cem_steps=int(screen[name][3]), n_iter=int(result[4]),
+                             screen_objective=float(screen[j][2]),
+                             cem_steps=int(screen[j][3]), n_iter=int(result[4]),
                              n_samples=int(len(Xfit)), iterated=True)
             self._log(f"n={len(Xfit)} init {name}: objective {result[3][-1]:.6g} "
                       f"after {result[4]} iterations")
