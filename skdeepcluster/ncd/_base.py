@@ -22,7 +22,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils import check_n_clusters, squared_distances
+from ..utils import check_n_clusters, cluster_means, squared_distances
 
 __all__ = []
 
@@ -462,9 +462,7 @@ def ncd_kmeans(X, k, known_centers=None, *, n_init=10, max_iter=300, tol=1e-4,
 def class_means(Z, codes, n_classes):
     """Mean of the rows of each known class (``codes`` >= 0) in space ``Z``."""
     known = codes >= 0
-    onehot = np.zeros((known.sum(), n_classes))
-    onehot[np.arange(known.sum()), codes[known]] = 1.0
-    return (onehot.T @ Z[known]) / onehot.sum(0)[:, None]
+    return cluster_means(np.asarray(Z)[known], codes[known], n_classes)
 
 
 def nearest_center(Z, centers):

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..base import BaseDeepClusterer
 from ..utils import (
     as_device_tensor,
+    cluster_means,
     cpu_threads,
     fit_kmeans,
     knn_indices,
@@ -357,10 +358,7 @@ class PBN(NCDMixin, BaseDeepClusterer):
             labels = _spectral_labels(Zu, k, self.n_neighbors, device, seed)(k)
             found = len(np.unique(labels))
             if found == k:
-                centers = np.zeros((k, Zu.shape[1]))
-                np.add.at(centers, labels, Zu)
-                centers /= np.bincount(labels, minlength=k)[:, None]
-                return labels, centers
+                return labels, cluster_means(Zu, labels, k)
             warnings.warn(
                 f"PBN: spectral clustering of the unlabelled latent rows filled only "
                 f"{found} of {k} clusters (duplicate or detached rows); k-means is "
