@@ -214,6 +214,72 @@ def test_spectral_init_follows_the_manifold_kmeans_cuts():
     assert adjusted_rand_score(y, sp.labels_) > adjusted_rand_score(y, km.labels_)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("init", ["input_kmeans", "input_kmeans_balanced"])
+def test_input_kmeans_start_clusters_the_scaled_rows(init):
+    # phase B on the [-1, 1]-scaled rows, not on the embedding: a 2-unit
+    # embedding of 3 blobs in 6-D after a 1-epoch pretraining need not separate
+    # them, the input does; the head starts from the embedding centroids of
+    # that partition
+    X, y = blobs()
+    m = fast(n_clusters=3, init=init, pretrain_max_epochs=1, hidden_dims=(8, 8, 2),
+             max_epochs=1).fit(X)
+    assert m.init_ == init
+    assert adjusted_rand_score(y, m.init_labels_) == 1.0
+    emb = fast(n_clusters=3, init="kmeans", pretrain_max_epochs=1,
+               hidden_dims=(8, 8, 2), max_epochs=1).fit(X)
+    assert adjusted_rand_score(y, emb.init_labels_) < 1.0
+
+
+def _scripted_objective(monkeypatch, shift):
+    """Make the self-trained network's objective (DEPICT's second evaluation
+    in a fit) ``shift`` higher than measured; record the real values."""
+    from skdeepcluster.depict import _estimator
+
+    real, calls = _estimator._objective, []
+
+    def objective(*args):
+        value = real(*args)
+        calls.append(value)
+        return (value[0] + shift, *value[1:]) if len(calls) == 2 else value
+
+    monkeypatch.setattr(_estimator, "_objective", objective)
+    return calls
+
+
+def test_fallback_keeps_the_start_when_self_training_raises_the_objective(monkeypatch):
+    X, y = blobs()
+    calls = _scripted_objective(monkeypatch, 1e6)
+    m = fast(n_clusters=3, fallback="start").fit(X)
+    assert m.partition_ == "start"
+    assert sum(m.objectives_["self_trained"]) > sum(m.objectives_["start"])
+    # the network is the one of the start of phase D: its objective is the
+    # start's, and its partition is the phase-B start's after phase C
+    assert -m.score(X) == pytest.approx(sum(calls[0]))
+    assert np.array_equal(m.predict(X), m.labels_)
+    assert adjusted_rand_score(m.init_labels_, m.labels_) > 0.95
+
+
+def test_fallback_keeps_self_training_when_it_lowers_the_objective(monkeypatch):
+    X, _ = blobs()
+    _scripted_objective(monkeypatch, -1e6)
+    m = fast(n_clusters=3, fallback="start").fit(X)
+    assert m.partition_ == "self_trained"
+    ref = fast(n_clusters=3).fit(X)
+    assert ref.partition_ == "self_trained" and ref.fallback is None
+    assert np.array_equal(m.labels_, ref.labels_)
+    assert -m.score(X) == pytest.approx(sum(m.objectives_["self_trained"]) + 1e6)
+
+
+def test_objectives_are_recorded_and_drive_the_fallback():
+    X, _ = blobs()
+    m = fast(n_clusters=3, fallback="start").fit(X)
+    assert set(m.objectives_) == {"start", "self_trained"}
+    assert all(len(v) == 3 and min(v) >= 0 for v in m.objectives_.values())
+    raised = sum(m.objectives_["self_trained"]) > sum(m.objectives_["start"])
+    assert m.partition_ == ("start" if raised else "self_trained")
+
+
 def test_clustering_phases_use_their_own_learning_rate():
     X, _ = blobs()
     m = fast(n_clusters=3, lr=1e-3, clustering_lr=1e-4).fit(X)
@@ -258,7 +324,7 @@ def test_tiny_images_use_mlp():
     X = np.random.RandomState(0).rand(40, 64)
     m = fast(n_clusters=2, input_shape=(8, 8)).fit(X)
     assert m.input_shape_ is None and not m.net_.module_.conv
-    assert m.init_ == "kmeans_balanced"  # init="auto" on the MLP
+    assert m.init_ == "input_kmeans_balanced"  # init="auto" on the MLP
 
 
 def test_verbose_shows_progress(capsys):

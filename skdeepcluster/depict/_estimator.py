@@ -1,6 +1,7 @@
 """The DEPICT estimator."""
 
 import contextlib
+import copy
 import time
 import warnings
 from numbers import Integral, Real
@@ -106,6 +107,19 @@ def _infer(net, X, hidden_weight=None):
             torch.cat(second).cpu().double().numpy())
 
 
+def _objective(net, X, target, hidden_weight, recon_weight):
+    """DEPICT's objective on ``X`` for the network ``net`` (lower is better):
+    ``(KL(Q||P), KL(f||u), reconstruction)``, with ``P`` the clean assignments,
+    ``Q`` their targets, ``f`` the targets' cluster frequencies and ``u`` uniform."""
+    P, rec = _infer(net, X, hidden_weight)
+    P = np.clip(P, 1e-12, None)
+    Q = compute_targets(torch.as_tensor(P), target).numpy()
+    kl_qp = float(np.mean(np.sum(Q * (np.log(Q + 1e-12) - np.log(P)), axis=1)))
+    f = Q.mean(0)
+    kl_fu = float(np.sum(f * np.log(f * len(f) + 1e-12)))
+    return kl_qp, kl_fu, recon_weight * float(rec.mean())
+
+
 class DEPICT(ImageInputMixin, BaseDeepClusterer):
     """Deep clustering with a denoising autoencoder and relative entropy minimisation.
 
@@ -122,9 +136,10 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
 
     A. autoencoder pretraining, early-stopped on the reconstruction loss of a
        random held-out fraction, restoring the best weights;
-    B. an initial clustering of the clean embedding (k-means, or spectral
-       clustering of its k-nearest-neighbour graph); the head is initialised
-       with the normalised cluster centroids;
+    B. an initial clustering (k-means of the clean embedding or, for tabular
+       data, of the scaled input rows; or spectral clustering of the
+       embedding's k-nearest-neighbour graph); the head is initialised with
+       the normalised embedding centroids of its clusters;
     C. head fitting on the phase-B pseudo-labels (plus reconstruction),
        stopped when the held-out NMI to the pseudo-labels stops improving;
     D. self-training with targets recomputed after every epoch (or every
@@ -213,26 +228,45 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
         between two target updates (None disables it).
     validation_fraction : float, default=0.1
         Random (never label-stratified) held-out fraction of phases A and C.
-    init : {"auto", "kmeans", "kmeans_balanced", "spectral"}, default="auto"
-        Phase B's initial clustering of the clean embedding. ``"kmeans"`` is the
-        paper's k-means (the restart of lowest inertia). ``"kmeans_balanced"``
-        runs the same ``kmeans_n_init`` restarts and, of those within 5% of the
-        lowest inertia, keeps the one whose cluster sizes are closest to the
-        uniform prior of DEPICT's objective (smallest ``KL(f||u)``); on digits
-        the lowest-inertia restart often splits one digit and merges two
-        others, a start that self-training does not leave (the user guide
-        gives the measurements). ``"spectral"`` clusters the embedding's symmetric
-        k-nearest-neighbour graph (normalised spectral embedding, labels by
-        column-pivoted QR; LOBPCG on the device): a scalable stand-in for the
-        graph-based AC-PIC the reference code used on some data sets, it follows
-        curved cluster shapes that k-means cuts. ``"auto"`` uses spectral for the
-        convolutional network (images) and ``"kmeans_balanced"`` for the MLP
-        (tabular data, where duplicated rows make detached graph components
-        that spectral clustering turns into clusters).
+    init : {"auto", "kmeans", "kmeans_balanced", "input_kmeans", \
+            "input_kmeans_balanced", "spectral"}, default="auto"
+        Phase B's initial clustering. ``"kmeans"`` is the paper's k-means of
+        the clean embedding (the restart of lowest inertia).
+        ``"kmeans_balanced"`` runs the same ``kmeans_n_init`` restarts and, of
+        those within 5% of the lowest inertia, keeps the one whose cluster
+        sizes are closest to the uniform prior of DEPICT's objective (smallest
+        ``KL(f||u)``); on digits the lowest-inertia restart often splits one
+        digit and merges two others, a start that self-training does not leave
+        (the user guide gives the measurements). ``"input_kmeans"`` and
+        ``"input_kmeans_balanced"`` apply the same two rules to the scaled
+        input rows instead of the embedding (the head then starts from the
+        embedding centroids of that partition): on tables of a few features
+        the ``n_clusters``-dimensional embedding of a freshly pretrained
+        autoencoder loses structure that the input shows. ``"spectral"``
+        clusters the embedding's symmetric k-nearest-neighbour graph
+        (normalised spectral embedding, labels by column-pivoted QR; LOBPCG on
+        the device): a scalable stand-in for the graph-based AC-PIC the
+        reference code used on some data sets, it follows curved cluster
+        shapes that k-means cuts. ``"auto"`` uses spectral for the
+        convolutional network (images) and ``"input_kmeans_balanced"`` for the
+        MLP (tabular data, where duplicated rows make detached graph
+        components that spectral clustering turns into clusters); on 14
+        public tables it raised the median ACC from 0.718
+        (``"kmeans_balanced"``, the previous default) to 0.779, on digits the
+        median over 3 seeds went from 0.906 to 0.889 (user guide).
     n_neighbors : int, default=10
         Neighbours per sample in the ``"spectral"`` graph.
     kmeans_n_init : int, default=40
         Restarts of the phase B k-means.
+    fallback : {"start"} or None, default=None
+        ``"start"`` evaluates DEPICT's objective (KL(Q||P) + KL(f||u) +
+        reconstruction, as :meth:`score`) on the training data with the
+        network at the start of phase D and after it, and keeps the start's
+        network (``partition_ = "start"``) when self-training raised it. None
+        always keeps the self-trained network. On the tables of the user
+        guide self-training raised the objective on almost every fit, also
+        where it improved the partition, so the rule mostly undoes phase D;
+        not the default.
     input_scaling : {"auto", "minmax", "feature_minmax"} or None, default="auto"
         Map inputs into the tanh range [-1, 1]: ``"minmax"`` with the global
         minimum and maximum (images), ``"feature_minmax"`` per feature (tabular
@@ -257,7 +291,14 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
     init_labels_ : ndarray of shape (n_samples,)
         The phase-B initial clustering.
     init_ : str
-        The phase-B method used (``"kmeans"`` or ``"spectral"``).
+        The phase-B method used (``init`` with ``"auto"`` resolved).
+    objectives_ : dict
+        DEPICT's objective on the training data as ``(KL(Q||P), KL(f||u),
+        reconstruction)`` (lower is better) at the start of phase D
+        (``"start"``) and after it (``"self_trained"``).
+    partition_ : str
+        ``"self_trained"``, or ``"start"`` when ``fallback`` restored the
+        network of the start of phase D.
     net_ : skorch.NeuralNet
         The trained network of the last phase (its ``module_`` is the DEPICT
         network).
@@ -330,7 +371,9 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
         "tol": _NONNEG,
         "label_change_tol": [Interval(Real, 0, 1, closed="both"), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "init": [StrOptions({"auto", "kmeans", "kmeans_balanced", "spectral"})],
+        "init": [StrOptions({"auto", "kmeans", "kmeans_balanced", "input_kmeans",
+                              "input_kmeans_balanced", "spectral"})],
+        "fallback": [StrOptions({"start"}), None],
         "n_neighbors": _POS_INT,
         "kmeans_n_init": _POS_INT,
         "input_scaling": [StrOptions({"auto", "minmax", "feature_minmax"}), None],
@@ -350,7 +393,7 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
                  target_update_steps=1, tol=1e-6,
                  label_change_tol=0.001, validation_fraction=0.1,
                  init="auto", n_neighbors=10,
-                 kmeans_n_init=40, input_scaling="auto", dtype="float32",
+                 kmeans_n_init=40, fallback=None, input_scaling="auto", dtype="float32",
                  device="cpu", random_state=None, verbose=0):
         self.n_clusters = n_clusters
         self.input_shape = input_shape
@@ -381,6 +424,7 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
         self.init = init
         self.n_neighbors = n_neighbors
         self.kmeans_n_init = kmeans_n_init
+        self.fallback = fallback
         self.input_scaling = input_scaling
         self.dtype = dtype
         self.device = device
@@ -509,47 +553,22 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
             net.fit(Xt, None)
             self._record_net("pretrain", net, self._stop_reason(net, caps["pretrain"]))
 
-            # ---- B: initial clustering of the clean embedding, head from centroids
-            t0 = time.perf_counter()
+            # ---- B: initial clustering, head from centroids; C: head fitting
             Z = _infer(net, Xt)[1]
             init = self.init
             if init == "auto":
-                init = "spectral" if conv else "kmeans_balanced"
+                init = "spectral" if conv else "input_kmeans_balanced"
             self.init_ = init
-            if init == "spectral":
-                labels = knn_spectral_clustering(
-                    Z, K, min(self.n_neighbors, n - 1), device=device, random_state=rs)
-                centers = cluster_means(Z, labels, K)
-            elif init == "kmeans_balanced":
-                labels, centers = _balanced_kmeans(Z, K, self.kmeans_n_init, rs)
-            else:
-                labels, centers, _ = fit_kmeans(Z, K, n_init=self.kmeans_n_init,
-                                                random_state=rs)
+            labels, centers = self._initial_clustering(init, Z, Xs, K, n, device, rs)
             self.init_labels_ = labels
-            with torch.no_grad():
-                norms = np.linalg.norm(centers, axis=1, keepdims=True)
-                w = centers / np.where(norms > 0, norms, 1.0)
-                module.head.weight.copy_(torch.as_tensor(w, dtype=self._torch_dtype))
-                module.head.bias.zero_()
-            self._log(f"phase B: {init} clustering of the embedding "
-                      f"({time.perf_counter() - t0:.1f} s)")
-
-            # ---- C: head fitting on pseudo-labels
-            if self.init_phase:
-                self._log("phase C: head fitting on the phase-B pseudo-labels")
-                net = self._net(
-                    "init", module, PseudoLabelLoss, seeds["init"], clustering_lr,
-                    caps["init"],
-                    callbacks=[("nmi", ValidNMI()),
-                               ("stop", early_stopping(
-                                   self.init_patience, monitor="valid_nmi",
-                                   threshold=0.0, lower_is_better=False))],
-                    train_split=RandomHoldout(self.validation_fraction, seeds["init_split"]),
-                    **self._loss_params())
-                net.fit(Xt, torch.as_tensor(labels, device=device))
-                self._record_net("init", net, self._stop_reason(net, caps["init"]))
+            net = self._fit_head(module, net, Xt, labels, centers, seeds, clustering_lr,
+                                 caps, device)
 
             # ---- D: self-training with per-epoch targets
+            self.objectives_ = {"start": _objective(
+                net, Xt, self.target, self.hidden_recon_weight, self.recon_weight)}
+            start_state = (copy.deepcopy(module.state_dict())
+                           if self.fallback == "start" else None)
             self._log("phase D: self-training")
             P = torch.as_tensor(_infer(net, Xt)[0], dtype=self._torch_dtype,
                                 device=device)
@@ -564,6 +583,15 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
             self._record_net("self_training", net,
                              "tol" if targets.stopped_by_tol_ else "max_epochs")
             net.module_.eval()
+            self.objectives_["self_trained"] = _objective(
+                net, Xt, self.target, self.hidden_recon_weight, self.recon_weight)
+            self.partition_ = "self_trained"
+            if (start_state is not None and sum(self.objectives_["self_trained"])
+                    > sum(self.objectives_["start"])):
+                module.load_state_dict(start_state)
+                net.module_.eval()
+                self.partition_ = "start"
+                self._log("self-training raised the objective: keeping the start")
             self.net_ = net
         del self._device
 
@@ -581,6 +609,56 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
         self._finish_diagnostics()
         self._log(f"done in {self.fit_seconds_:.1f} s ({self.n_iter_} epochs).")
         return self
+
+    def _initial_clustering(self, kind, Z, Xs, K, n, device, rs):
+        """Phase B: labels of the initial clustering ``kind`` and the centroids of
+        its clusters in the embedding ``Z``."""
+        t0 = time.perf_counter()
+        if kind == "spectral":
+            labels = knn_spectral_clustering(
+                Z, K, min(self.n_neighbors, n - 1), device=device, random_state=rs)
+            centers = cluster_means(Z, labels, K)
+        elif kind == "kmeans_balanced":
+            labels, centers = _balanced_kmeans(Z, K, self.kmeans_n_init, rs)
+        elif kind == "kmeans":
+            labels, centers, _ = fit_kmeans(Z, K, n_init=self.kmeans_n_init,
+                                            random_state=rs)
+        else:  # k-means of the scaled input rows, centroids in the embedding
+            X64 = Xs.astype(np.float64)
+            if kind == "input_kmeans_balanced":
+                labels, _ = _balanced_kmeans(X64, K, self.kmeans_n_init, rs)
+            else:
+                labels, _, _ = fit_kmeans(X64, K, n_init=self.kmeans_n_init,
+                                          random_state=rs)
+            centers = cluster_means(Z, labels, K)
+        self._log(f"phase B: {kind} initial clustering "
+                  f"({time.perf_counter() - t0:.1f} s)")
+        return labels, centers
+
+    def _fit_head(self, module, net, Xt, labels, centers, seeds, clustering_lr, caps,
+                  device):
+        """Head from the normalised embedding centroids ``centers``, then phase C
+        on ``labels``. Returns the net holding ``module``."""
+        with torch.no_grad():
+            norms = np.linalg.norm(centers, axis=1, keepdims=True)
+            w = centers / np.where(norms > 0, norms, 1.0)
+            module.head.weight.copy_(torch.as_tensor(w, dtype=self._torch_dtype))
+            module.head.bias.zero_()
+        if not self.init_phase:
+            return net
+        self._log("phase C: head fitting on the phase-B pseudo-labels")
+        net = self._net(
+            "init", module, PseudoLabelLoss, seeds["init"], clustering_lr,
+            caps["init"],
+            callbacks=[("nmi", ValidNMI()),
+                       ("stop", early_stopping(
+                           self.init_patience, monitor="valid_nmi",
+                           threshold=0.0, lower_is_better=False))],
+            train_split=RandomHoldout(self.validation_fraction, seeds["init_split"]),
+            **self._loss_params())
+        net.fit(Xt, torch.as_tensor(labels, device=device))
+        self._record_net("init", net, self._stop_reason(net, caps["init"]))
+        return net
 
     @staticmethod
     def _stop_reason(net, max_epochs):
@@ -659,11 +737,5 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
         score : float
         """
         X, Xs = self._prepare(X)
-
-        P, rec = _infer(self.net_, Xs, self.hidden_recon_weight)
-        P = np.clip(P, 1e-12, None)
-        Q = compute_targets(torch.as_tensor(P), self.target).numpy()
-        kl_qp = float(np.mean(np.sum(Q * (np.log(Q + 1e-12) - np.log(P)), axis=1)))
-        f = Q.mean(0)
-        kl_fu = float(np.sum(f * np.log(f * len(f) + 1e-12)))
-        return -(kl_qp + kl_fu + self.recon_weight * float(rec.mean()))
+        return -sum(_objective(self.net_, Xs, self.target, self.hidden_recon_weight,
+                               self.recon_weight))
