@@ -109,7 +109,8 @@ TABLE_COLUMNS = ["table", "rows x features", "K", "DEPICT ACC", "KMeans ACC (min
                  "DEPICT seconds", "DEPICT epochs A/C/D"]
 CHOICE_COLUMNS = ["table", "phase-B start ACC", "self-trained ACC", "objective choice ACC",
                   "silhouette choice ACC", "log-likelihood choice ACC",
-                  "better of the two ACC", "objective picks"]
+                  "stability choice ACC", "better of the two ACC", "objective picks",
+                  "stability start / self-trained"]
 RULES = ("objective", "silhouette", "loglik")
 
 
@@ -119,6 +120,16 @@ def _silhouette(X, labels):
     if len(np.unique(labels)) < 2:
         return -1.0
     return silhouette_score(X, labels, sample_size=min(2000, len(X)), random_state=0)
+
+
+def _stability(partitions):
+    """Mean adjusted Rand index between the partitions of different seeds."""
+    from itertools import combinations
+
+    from sklearn.metrics import adjusted_rand_score
+
+    pairs = list(combinations(partitions, 2))
+    return float(np.mean([adjusted_rand_score(a, b) for a, b in pairs])) if pairs else 1.0
 
 
 def _start_wins(rule, model, Xmm, Xstd):
@@ -149,7 +160,7 @@ def tables(args, command):
         k = len(np.unique(y))
         per = {key: [] for key in ("depict", "old", "km_mm", "km_std", "gmm", "start",
                                    "better", *RULES)}
-        seconds, epochs, picks = [], [], []
+        seconds, epochs, picks, parts = [], [], [], {"start": [], "final": []}
         Xmm, Xstd = MinMaxScaler().fit_transform(X), StandardScaler().fit_transform(X)
         for seed in args.seeds:
             with Timer() as t:
@@ -159,6 +170,8 @@ def tables(args, command):
                                    for st in ("pretrain", "init", "self_training")))
             per["depict"].append(scores(y, m.labels_))
             per["start"].append(scores(y, m.init_labels_))
+            parts["start"].append(m.init_labels_)
+            parts["final"].append(m.labels_)
             # label-free last steps, measured here and not adopted: keep the
             # phase-B start when a rule prefers it to the self-trained partition
             for rule in RULES:
@@ -198,10 +211,14 @@ def tables(args, command):
                        "log-likelihood choice ACC": med["loglik"]["ACC"],
                        "better of the two ACC": med["better"]["ACC"],
                        "objective picks": " ".join(picks)})
+        stab = [_stability(parts[key]) for key in ("start", "final")]
+        choice[-1]["stability start / self-trained"] = "{:.2f} / {:.2f}".format(*stab)
+        choice[-1]["stability choice ACC"] = med["start" if stab[0] > stab[1]
+                                                 else "depict"]["ACC"]
         print(f"  {out[-1]}", flush=True)
     worst = int(np.argmin(diffs))
     std_accs = np.array([row["KMeans ACC (standardised)"] for row in out])
-    ch = {c: [row[c] for row in choice] for c in CHOICE_COLUMNS[1:-1]}
+    ch = {c: [row[c] for row in choice] for c in CHOICE_COLUMNS[1:-2]}
 
     def summary(values):
         d = np.asarray(values) - np.asarray(km_accs)
@@ -249,7 +266,10 @@ def tables(args, command):
         "silhouette in the min-max-scaled input space; (log-likelihood) the start has "
         "the higher Gaussian classification log-likelihood of the standardised rows "
         "(DSC's `fallback='kmeans'` rule). 'better of the two' reads the labels (an "
-        "upper bound for any such choice). Medians over the seeds:\n\n"
+        "upper bound for any such choice). 'stability' is the mean adjusted Rand index "
+        "between the partitions of the different seeds (each seed pretrains its own "
+        "autoencoder), for the starts and for the self-trained partitions: a rule "
+        "keeping the more stable of the two. Medians over the seeds:\n\n"
         + table(choice, CHOICE_COLUMNS)
         + "\n\nOver the tables: "
         + "; ".join(f"{c.replace(' ACC', '')}: {summary(v)}" for c, v in ch.items())
