@@ -301,6 +301,28 @@ def test_history_records_the_stages_and_the_ramp():
     assert m.init_labels_.shape == (120,)
 
 
+def test_cosine_lr_schedule_decays_after_the_ramp():
+    """Rows get the cosine decay by default: lr until the ramp ends, then a
+    half cosine to 0 at max_epochs; "constant" keeps lr throughout."""
+    X, _ = make_blobs(120, centers=3, n_features=4, random_state=0)
+    kw = dict(n_clusters=3, random_state=0, warmup_epochs=1, max_epochs=8,
+              ramp_epochs=4, tol=0.0, lr=2e-3)
+    m = SP2OT(**kw).fit(X)
+    assert m.lr_schedule_ == "cosine"
+    lrs = [r["lr"] for r in m.history_ if r["stage"] == "clustering"]
+    assert lrs[:4] == [2e-3] * 4
+    expected = [2e-3 * 0.5 * (1 + np.cos(np.pi * t / 4)) for t in (1, 2, 3, 4)]
+    np.testing.assert_allclose(lrs[4:], expected, atol=1e-12)
+    assert lrs[-1] == pytest.approx(0.0, abs=1e-12)
+    # the optimiser really ran at those rates
+    assert m.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(lrs[-1], abs=1e-12)
+    c = SP2OT(lr_schedule="constant", **kw).fit(X)
+    assert c.lr_schedule_ == "constant"
+    assert [r["lr"] for r in c.history_ if r["stage"] == "clustering"] == [2e-3] * 8
+    assert not np.array_equal(c.net_.module_.prototypes.weight.detach().numpy(),
+                              m.net_.module_.prototypes.weight.detach().numpy())
+
+
 def test_label_free_stop():
     X, _ = make_blobs(150, centers=3, n_features=4, random_state=0, cluster_std=0.5)
     m = SP2OT(n_clusters=3, random_state=0, warmup_epochs=3, max_epochs=30,
@@ -353,6 +375,7 @@ def test_input_kinds_are_resolved_from_the_data():
     assert (m.architecture_, m.views_, m.input_shape_) == ("cnn", "image", (1, 16, 16))
     assert (m.head_init_, m.semantic_space_) == ("embedding", "projection")
     assert m.semantic_weight_ == 0.0  # P2OT on images
+    assert m.lr_schedule_ == "constant"
     X4 = X[:, None]
     m4 = SP2OT(n_clusters=3, random_state=0, warmup_epochs=1, max_epochs=1).fit(X4)
     assert m4.input_shape_ == (1, 16, 16)
@@ -364,10 +387,11 @@ def test_input_kinds_are_resolved_from_the_data():
     mt = SP2OT(n_clusters=3, random_state=0, warmup_epochs=1, max_epochs=1).fit(flat)
     assert (mt.architecture_, mt.views_, mt.input_shape_) == ("mlp", "scarf", None)
     assert (mt.head_init_, mt.semantic_space_) == ("input", "input")
-    assert mt.semantic_weight_ == 1.0  # SP2OT's regulariser on rows
+    assert mt.semantic_weight_ == 2.0  # SP2OT's regulariser on rows
+    assert mt.lr_schedule_ == "cosine"
     emb = np.random.RandomState(0).randn(40, 128)
     me = SP2OT(n_clusters=3, random_state=0, warmup_epochs=1, max_epochs=1).fit(emb)
-    assert me.views_ == "dropout" and me.semantic_weight_ == 1.0
+    assert me.views_ == "dropout" and me.semantic_weight_ == 2.0
     off = SP2OT(n_clusters=3, semantic_weight=0, random_state=0, warmup_epochs=1,
                 max_epochs=1).fit(flat)
     assert off.semantic_weight_ == 0.0
