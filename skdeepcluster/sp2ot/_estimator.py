@@ -99,7 +99,8 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
     clustering head starts from k-means (``head_init``). A cluster that loses
     all its samples gets a new prototype; the clustering stage stops, once
     ``rho`` is 1, when fewer than ``tol`` of the clean labels change in an
-    epoch.
+    epoch. On rows the learning rate then decays to 0 by ``max_epochs``
+    (``lr_schedule``), so the partition settles.
 
     Parameters
     ----------
