@@ -97,8 +97,9 @@ class PBN(NCDMixin, BaseDeepClusterer):
     maps rows to an L2-normalised latent space; a linear classifier on the latent
     learns the known classes (cross-entropy on labelled rows) while a decoder
     reconstructs every row, labelled or not. The unlabelled rows are then
-    clustered in that normalised latent space, which is used everywhere
-    (training, estimating k, clustering, ``transform``, ``predict``): by default
+    clustered in that normalised latent space, which is used for training,
+    clustering, ``transform`` and ``predict`` (``n_clusters="auto"`` estimates
+    k in the input space, see below): by default
     with spectral clustering of their k-nearest-neighbour graph (one of the
     clusterings of the reference code; the paper uses k-means, available as
     ``clustering="kmeans"``). Trained with AdamW through skorch, reshuffled every
