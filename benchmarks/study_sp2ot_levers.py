@@ -16,6 +16,7 @@ chosen on it); R's mlbench, kernlab and mclust collections stay out of it.
 
 import argparse
 import os
+import shlex
 import sys
 import warnings
 
@@ -97,7 +98,7 @@ def main(argv=None):
                 + "\n\nMedian over the tables: "
                 + ", ".join(f"{c} {v:.3f}" for c, v in summary.items()) + ".")
         write_section(args.section, "SP2OT table levers", body,
-                      "python benchmarks/study_sp2ot_levers.py " + " ".join(
+                      "python benchmarks/study_sp2ot_levers.py " + shlex.join(
                           sys.argv[1:] if argv is None else argv))
 
 
