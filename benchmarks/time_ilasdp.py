@@ -101,7 +101,8 @@ def main(argv=None):
         "max_full_samples=10**7)`: every row is fitted, defaults otherwise. SDP k-means: "
         "seconds of the SDP k-means initialisations (one per scaling). Search: seconds "
         "of the outer iterations run on the `init_sample_size` = 2,000-row subsample "
-        "to choose the initialisation (none when n <= 2,000). Full-data iterations: "
+        "from the initial labelling of largest objective after classification-EM "
+        "polishing (none when n <= 2,000). Full-data iterations: "
         "their number, seconds per iteration and projected-gradient steps of each "
         "(all starts solved as one batch).\n",
         "| n | total s (CPU s) | error % | init kept | SDP k-means s | search s | "

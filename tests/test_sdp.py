@@ -675,6 +675,19 @@ def test_classification_em_polish_is_monotone_and_a_fixed_point():
     assert _error(y, labels) < _error(y, start)
 
 
+def test_peng_wei_all_starts_lists_the_best_start_first():
+    Z = _zscore(_blobs(n_per=20)[0])
+    one = sdp_base._peng_wei(Z, 3, "lowrank", None, 4, 1e-5, 50000, "cpu",
+                             np.random.RandomState(0))
+    every = sdp_base._peng_wei(Z, 3, "lowrank", None, 4, 1e-5, 50000, "cpu",
+                               np.random.RandomState(0), all_starts=True)
+    assert np.array_equal(one[0], every[0][0]) and one[1:] == every[1:]
+    assert 1 <= len(every[0]) <= 5 and all(lab.shape == (60,) for lab in every[0])
+    single = sdp_base._peng_wei(Z, 1, "lowrank", None, 4, 1e-5, 50000, "cpu",
+                                np.random.RandomState(0), all_starts=True)
+    assert len(single[0]) == 1 and not single[0][0].any()
+
+
 def test_initial_runs_are_chosen_by_the_penalised_likelihood(monkeypatch):
     # two initial labellings offered in either order: the one whose polished
     # labelling has the larger objective is iterated and kept, never the first

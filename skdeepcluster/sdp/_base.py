@@ -198,8 +198,9 @@ def _peng_wei(Xs, n_clusters, solver, rank, n_restarts, tol, max_iter, device, r
     gen = torch.Generator(device=device)
     gen.manual_seed(int(rng.randint(0, 2**31 - 1)))
     if K == 1:
-        return (np.zeros(n, dtype=np.int64), float(Xt.sum(dim=0).pow(2).sum() / n), 0,
-                True)
+        labels = np.zeros(n, dtype=np.int64)
+        return ([labels] if all_starts else labels,
+                float(Xt.sum(dim=0).pow(2).sum() / n), 0, True)
     if route == "exact":
         B, info = solve_exact(problem.dense(), problem.traces, tol=tol,
                               max_iter=max_iter, verbose=verbose)
