@@ -126,10 +126,9 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
     semantic_weight : float or "auto", default="auto"
         Weight of SP2OT's semantic regulariser (0 turns it off, P2OT).
         ``"auto"``: 2 where the neighbour graph is built on the input rows
-        (tables and embeddings, ``semantic_space="auto"``), where together
-        with ``lr_schedule="cosine"`` it raised the table-suite median ACC;
-        0 for images, where neighbours of raw pixels are not semantic and it
-        did not help (user guide).
+        (tables and embeddings, ``semantic_space="auto"``); 0 for images,
+        where neighbours of raw pixels are not semantic. The user guide gives
+        the measurements behind the choice.
     n_neighbors : int, default=20
         Neighbours (cosine similarity, within the batch and memory) of the
         semantic regulariser's graph.
@@ -199,8 +198,8 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
         ``"cosine"``: ``lr`` until the end of the ramp, then a half cosine
         down to 0 at ``max_epochs``, so the partition settles instead of
         wandering with the last updates. ``"auto"``: ``"cosine"`` for rows
-        (tables and embeddings, where it raised the table-suite median ACC),
-        ``"constant"`` for images.
+        (tables and embeddings), ``"constant"`` for images (see the user
+        guide).
     weight_decay : float, default=1e-5
     batch_size : int, default=512
         Mini-batch size of both stages (NT-Xent's negatives are the batch:
