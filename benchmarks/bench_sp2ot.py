@@ -150,7 +150,7 @@ def digits(args, command):
 def longtail(args, command):
     sets = []
     Xd, yd = load_digits(return_X_y=True)
-    for ratio in args.ratios:
+    for ratio in ([] if args.no_digits else args.ratios):
         Xl, yl = long_tailed(Xd, yd, ratio)
         sets.append((f"digits-LT{ratio:g}", Xl, yl, dict(input_shape=(8, 8)), {}))
     if args.fashion_samples > 0:
@@ -200,8 +200,8 @@ def longtail(args, command):
             "equal-size codes); KMeans on the scaled pixels; DEPICT with its defaults. "
             f"Median over seeds {args.seeds}; seconds on a shared, loaded 2-core CPU.\n\n"
             + table(out, LT_COLUMNS))
-    write_section("sp2ot_longtail", "SP2OT on long-tailed data (CPU)", body, command,
-                  args.device)
+    write_section(args.section or "sp2ot_longtail", "SP2OT on long-tailed data (CPU)",
+                  body, command, args.device)
 
 
 def tables(args, command):
@@ -348,6 +348,10 @@ def main(argv=None):
     p.add_argument("--fashion-samples", type=int, default=0,
                    help="longtail: Fashion-MNIST subset to draw long-tailed sets from "
                         "(0: digits only)")
+    p.add_argument("--no-digits", action="store_true",
+                   help="longtail: only the Fashion-MNIST sets")
+    p.add_argument("--section", default=None,
+                   help="longtail: results section name (default sp2ot_longtail)")
     p.add_argument("--extra", nargs="*", default=[],
                    help="longtail: extra SP2OT rows as PARAM=VALUE (e.g. lam=0.1)")
     p.add_argument("--tables", nargs="*", default=None)
