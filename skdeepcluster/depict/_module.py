@@ -4,7 +4,7 @@ noisy and clean encoder paths sharing weights and a softmax clustering head."""
 import torch.nn.functional as F
 from torch import nn
 
-from ..utils import conv_stacks, mlp_stack
+from ..utils import conv_stacks, init_layers, mlp_stack, xavier_init
 
 __all__ = ["DEPICTModule", "conv_geometry", "conv_shapes"]
 
@@ -88,10 +88,7 @@ class DEPICTModule(nn.Module):
         dropout = tuple(dropout) + (dropout[-1],) * max(0, n_drop - len(dropout))
         self.dropout = dropout[:n_drop]
         self.head = nn.Linear(K, K)
-        for m in self.modules():
-            if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
-                nn.init.xavier_uniform_(m.weight)
-                nn.init.zeros_(m.bias)
+        init_layers(self.modules(), xavier_init)  # once the whole net is built
 
     def _noise(self, i, h):
         """Dropout on the input of encoder stage ``i`` (noisy path only)."""

@@ -4,33 +4,23 @@ autoencoder (tables), the self-expressive layer and stage 2's coefficients."""
 import torch
 from torch import nn
 
-from ..utils import conv_stacks, mlp_stack
+from ..utils import conv_stacks, mlp_stack, xavier_init
 
 __all__ = ["Coefficients", "EncoderLayers", "SelfExpressive", "conv_autoencoder",
-           "dscnet_init", "mlp_autoencoder"]
-
-
-def dscnet_init(layer):
-    """DSC-Net's initialisation: Xavier-uniform weights, zero biases.
-
-    Zero biases also keep the final ReLU of the decoder alive: with PyTorch's
-    default uniform bias a negative last bias can zero every output pixel, and
-    the reconstruction gradient with it.
-    """
-    nn.init.xavier_uniform_(layer.weight)
-    nn.init.zeros_(layer.bias)
+           "mlp_autoencoder"]
 
 
 def conv_autoencoder(input_shape, channels, kernel_sizes, last_relu=True):
     """DSC-Net's autoencoder: TF-"SAME" padded stride-2 convolutions with ReLU,
     mirrored by transposed convolutions cropped to the encoder's sizes (ReLU
     inside; on the reconstruction too with ``last_relu``), each layer
-    initialised by :func:`dscnet_init` as it is built. Returns the encoder
-    and decoder :class:`~skdeepcluster.utils.LayerStack`."""
+    initialised by :func:`~skdeepcluster.utils.xavier_init` as it is built
+    (DSC-Net's order). Returns the encoder and decoder
+    :class:`~skdeepcluster.utils.LayerStack`."""
     enc, dec, _ = conv_stacks(input_shape, channels, kernel_sizes, padding="same",
                               activation="relu",
                               output_activation="relu" if last_relu else None,
-                              init=dscnet_init)
+                              init=xavier_init)
     return enc, dec
 
 

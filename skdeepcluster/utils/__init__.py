@@ -4,7 +4,8 @@ from ._device import resolve_device
 from ._random import draw_seeds, seeded, torch_generator, torch_seed
 from ._kernels import cluster_means, squared_distances
 from ._modules import mlp_layers
-from ._autoencoders import Autoencoder, LayerStack, conv_stacks, mlp_stack
+from ._autoencoders import (Autoencoder, LayerStack, conv_stacks, init_layers,
+                            mlp_stack, xavier_init)
 from ._skorch import (
     DeviceBatches,
     DeviceNet,
@@ -39,6 +40,7 @@ __all__ = [
     "draw_seeds",
     "early_stopping",
     "fit_kmeans",
+    "init_layers",
     "knn_indices",
     "knn_spectral_clustering",
     "make_net",
@@ -47,4 +49,5 @@ __all__ = [
     "seeded",
     "torch_generator",
     "torch_seed",
+    "xavier_init",
 ]

@@ -27,7 +27,10 @@ from torch import nn
 
 from ._modules import _LAYERS, mlp_layers
 
-__all__ = ["Autoencoder", "LayerStack", "conv_stacks", "mlp_stack"]
+__all__ = ["Autoencoder", "LayerStack", "conv_stacks", "init_layers", "mlp_stack",
+           "xavier_init"]
+
+_WEIGHT_LAYERS = (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)
 
 
 class LayerStack(nn.Module):
@@ -76,10 +79,44 @@ class LayerStack(nn.Module):
         return outs
 
 
-def _init_layers(layers, init):
+def xavier_init(layer):
+    """Xavier-uniform weights and zero biases (DEPICT's and DSC-Net's
+    initialisation).
+
+    Zero biases also keep a final ReLU alive: with PyTorch's default uniform
+    bias a negative last bias can zero every output pixel of a decoder, and the
+    reconstruction gradient with it.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from skdeepcluster.utils import xavier_init
+    >>> layer = nn.Linear(4, 2)
+    >>> xavier_init(layer)
+    >>> float(layer.bias.abs().sum())
+    0.0
+    """
+    nn.init.xavier_uniform_(layer.weight)
+    nn.init.zeros_(layer.bias)
+
+
+def init_layers(modules, init):
+    """Apply ``init`` to every ``Linear``, ``Conv2d`` and ``ConvTranspose2d`` of
+    ``modules``, in their order (which fixes the random draws); None does
+    nothing.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from skdeepcluster.utils import init_layers, xavier_init
+    >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> init_layers(net.modules(), xavier_init)
+    >>> [float(m.bias.abs().sum()) for m in net if isinstance(m, nn.Linear)]
+    [0.0, 0.0]
+    """
     if init is not None:
-        for m in layers:
-            if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+        for m in modules:
+            if isinstance(m, _WEIGHT_LAYERS):
                 init(m)
 
 
@@ -122,7 +159,7 @@ def mlp_stack(n_features, widths, *, block=("relu",), last_block=None, dropout=0
     for i, width in enumerate(widths):
         kinds = last_block if i == len(widths) - 1 else block
         layers, prev = mlp_layers(prev, (width,), block=kinds, dropout=dropout)
-        _init_layers(layers, init)
+        init_layers(layers, init)
         stages.append(nn.Sequential(*layers))
     return LayerStack(stages)
 
@@ -214,14 +251,14 @@ def conv_stacks(input_shape, channels, kernel_sizes, *, padding="same",
             ph0, ph1, h_out = _same_pads(h, k)
             pw0, pw1, w_out = _same_pads(w, k)
             conv = nn.Conv2d(c, c_out, k, stride=2)
-            _init_layers([conv], init)
+            init_layers([conv], init)
             enc.append(nn.Sequential(nn.ZeroPad2d((pw0, pw1, ph0, ph1)), conv,
                                      *act(activation)))
         else:
             p = int(padding[i])
             h_out, w_out = (h + 2 * p - k) // 2 + 1, (w + 2 * p - k) // 2 + 1
             conv = nn.Conv2d(c, c_out, k, stride=2, padding=p)
-            _init_layers([conv], init)
+            init_layers([conv], init)
             enc.append(nn.Sequential(conv, *act(activation)))
         c, h, w = int(c_out), h_out, w_out
         shapes.append((c, h, w))
@@ -229,10 +266,10 @@ def conv_stacks(input_shape, channels, kernel_sizes, *, padding="same",
     if latent_dim is not None:
         flat = c * h * w
         lin = nn.Linear(flat, int(latent_dim))
-        _init_layers([lin], init)
+        init_layers([lin], init)
         enc.append(nn.Sequential(nn.Flatten(), lin, *act(latent_activation)))
         lin = nn.Linear(int(latent_dim), flat)
-        _init_layers([lin], init)
+        init_layers([lin], init)
         dec.append(nn.Sequential(lin, nn.Unflatten(1, (c, h, w)), *act(activation)))
     for i in reversed(range(len(channels))):
         (c_in, h_in, w_in), (c_out, h_out, w_out) = shapes[i], shapes[i + 1]
@@ -240,14 +277,14 @@ def conv_stacks(input_shape, channels, kernel_sizes, *, padding="same",
         kind = output_activation if i == 0 else activation
         if same:
             deconv = nn.ConvTranspose2d(c_out, c_in, k, stride=2)
-            _init_layers([deconv], init)
+            init_layers([deconv], init)
             dec.append(nn.Sequential(deconv, _Crop(h_in, w_in), *act(kind)))
         else:
             p = int(padding[i])
             op = (h_in - ((h_out - 1) * 2 - 2 * p + k), w_in - ((w_out - 1) * 2 - 2 * p + k))
             deconv = nn.ConvTranspose2d(c_out, c_in, k, stride=2, padding=p,
                                         output_padding=op)
-            _init_layers([deconv], init)
+            init_layers([deconv], init)
             dec.append(nn.Sequential(deconv, *act(kind)))
     return LayerStack(enc, input_shape=shapes[0]), LayerStack(dec), shapes
 
