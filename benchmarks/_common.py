@@ -3,6 +3,7 @@
 import datetime
 import os
 import platform
+import subprocess
 import sys
 import time
 
@@ -35,6 +36,21 @@ def machine(device="cpu"):
     if str(device).startswith("cuda") and torch.cuda.is_available():
         desc = f"GPU {torch.cuda.get_device_name(0)}; " + desc
     return desc
+
+
+def git_revision(paths=("skdeepcluster",)):
+    """``(short HEAD, dirty)`` of the repository, ``dirty`` telling whether files
+    under ``paths`` (relative to the repository root) have uncommitted changes;
+    ``("unknown", False)`` outside a git checkout."""
+    root = os.path.dirname(HERE)
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=root,
+                               capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown", False
+    return head, bool(dirty)
 
 
 def scores(y, labels):

@@ -31,7 +31,6 @@ Three sections, each written to its own results file (``--sections``):
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 import warnings
@@ -46,7 +45,7 @@ import torch  # noqa: E402
 from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score  # noqa: E402
 
-from _common import RESULTS_DIR, machine  # noqa: F401  (sets sys.path)
+from _common import RESULTS_DIR, git_revision, machine  # noqa: F401  (sets sys.path)
 
 import _tables  # noqa: E402
 from skdeepcluster import PBN, NCDKMeans, NCDSpectralClustering  # noqa: E402
@@ -88,15 +87,7 @@ def revision():
     """
     if os.environ.get("BENCH_REVISION"):
         return os.environ["BENCH_REVISION"]
-    here = os.path.dirname(os.path.abspath(__file__))
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--",
-                                "../skdeepcluster/ncd", "../skdeepcluster/utils"],
-                               cwd=here, capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    head, dirty = git_revision(("skdeepcluster/ncd", "skdeepcluster/utils"))
     return head + (" (with uncommitted changes under skdeepcluster/ncd or utils)"
                    if dirty else "")
 

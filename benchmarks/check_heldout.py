@@ -28,6 +28,7 @@ at, so methods can be (re-)run one at a time::
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -35,7 +36,7 @@ import warnings
 
 import numpy as np
 
-from _common import RESULTS_DIR, scores, table, write_section
+from _common import RESULTS_DIR, git_revision, scores, table, write_section
 
 R_LIB = "/usr/lib/R/site-library"
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "skdeepcluster-heldout")
@@ -83,13 +84,9 @@ def _frame(package, item):
 def available(name):
     package = TABLES[name][0]
     if package == "mclust":
-        return os.path.isdir(os.path.join(R_LIB, "mclust")) and _which("Rscript")
+        return (os.path.isdir(os.path.join(R_LIB, "mclust"))
+                and shutil.which("Rscript") is not None)
     return os.path.exists(os.path.join(R_LIB, package, "data", f"{TABLES[name][1]}.rda"))
-
-
-def _which(cmd):
-    return any(os.access(os.path.join(p, cmd), os.X_OK)
-               for p in os.environ.get("PATH", "").split(os.pathsep))
 
 
 def load(name):
@@ -156,15 +153,9 @@ METHODS = ("KMeans (z-scored)", "GMM (z-scored, 10 starts)", "DEPICT", "DSC", "S
 
 
 def revision():
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, cwd=os.path.dirname(os.path.abspath(__file__)))
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True,
-                               cwd=os.path.dirname(os.path.abspath(__file__))).stdout
-        return rev.stdout.strip() + ("+dirty" if dirty.strip() else "")
-    except OSError:
-        return "unknown"
+    """The commit, marked when the package has uncommitted changes."""
+    head, dirty = git_revision()
+    return head + ("+dirty" if dirty else "")
 
 
 def _save(rec):
