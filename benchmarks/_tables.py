@@ -25,7 +25,7 @@ Usage::
 
 import numpy as np
 
-__all__ = ["SUITE", "EXTRA", "TABLES", "load_table", "describe"]
+__all__ = ["SUITE", "VALIDATION", "EXTRA", "TABLES", "load_table", "describe"]
 
 
 def _encode(labels):
@@ -122,6 +122,33 @@ TABLES = {
     "cells": (lambda: _rd("modeldata", "cells", "class", drop=("case",)),
               "modeldata cells: 2019 x 56 image features, 2 segmentation classes"),
     "letters": (_letters, "UCI Letter Recognition (shipped copy): 20000 x 16, 26 letters"),
+    # second development suite (VALIDATION below)
+    "tissue": (lambda: _rd("dslabs", "tissue_gene_expression", "y"),
+               "dslabs tissue_gene_expression: 189 x 500 genes, 7 tissues"),
+    "scat": (lambda: _rd("modeldata", "scat", "Species",
+                         drop=("Month", "Year", "Site", "Location", "Number")),
+             "modeldata scat: 91 x 13 (complete rows), 3 carnivore species"),
+    "leafshape": (lambda: _rd("DAAG", "leafshape", "location",
+                              features=["bladelen", "petiole", "bladewid"]),
+                  "DAAG leafshape: 286 x 3 leaf measures, 6 locations (weak structure)"),
+    "caterpillars": (lambda: _rd("Stat2Data", "Caterpillars", "Instar",
+                                 features=["Mass", "Intake", "WetFrass", "DryFrass",
+                                           "Cassim", "Nfrass", "Nassim"]),
+                     "Stat2Data Caterpillars: 254 x 7 raw measures (complete rows), 5 instars"),
+    "hpc_data": (lambda: _rd("modeldata", "hpc_data", "class",
+                             features=["compounds", "input_fields", "iterations",
+                                       "num_pending", "hour"]),
+                 "modeldata hpc_data: 4331 x 5, 4 job-length classes (imbalanced)"),
+    "college": (lambda: _rd("ISLR", "College", "Private"),
+                "ISLR College: 777 x 17, private or public"),
+    "possum": (lambda: _rd("DAAG", "possum", "Pop", drop=("case", "site")),
+               "DAAG possum: 101 x 10 body measures (complete rows), 2 populations"),
+    "steroid": (lambda: _rd("modeldata", "steroidogenic_toxicity", "class"),
+                "modeldata steroidogenic_toxicity: 140 x 12 assays (complete rows), toxic or not"),
+    "cuckoos": (lambda: _rd("DAAG", "cuckoos", "species", features=["length", "breadth"]),
+                "DAAG cuckoos: 120 x 2 egg sizes, 6 host species (weak structure)"),
+    "ad_data": (lambda: _rd("modeldata", "ad_data", "Class", drop=("Genotype", "male")),
+                "modeldata ad_data: 333 x 128 protein levels, impaired or control"),
 }
 
 #: The default quality suite for tabular methods (small and medium tables, all
@@ -129,6 +156,11 @@ TABLES = {
 SUITE = ["iris", "wine", "breast_cancer", "penguins", "olive_region", "olive_area",
          "crabs", "ais_sex", "auto_origin", "neurocog", "hawks", "leaf_flavia",
          "cells", "skulls"]
+
+#: A second development suite, added in session 13 to check label-free rules
+#: designed on SUITE before the held-out collections see them (same exclusions).
+VALIDATION = ["tissue", "scat", "leafshape", "caterpillars", "hpc_data", "college",
+              "possum", "steroid", "cuckoos", "ad_data"]
 
 #: Larger or special tables, used where a benchmark says so.
 EXTRA = ["digits", "ais_sport", "letters"]

@@ -31,7 +31,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
 from _common import scores, table, write_section  # noqa: E402
-from _tables import SUITE, TABLES, load_table  # noqa: E402
+from _tables import SUITE, TABLES, VALIDATION, load_table  # noqa: E402
 from bench_dsc import lsr_labels  # noqa: E402
 
 from skdeepcluster import DSC  # noqa: E402
@@ -72,7 +72,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--tables", nargs="+", default=SUITE)
+    p.add_argument("--tables", nargs="+", default=SUITE,
+                   help="table names, or \"validation\" for the second development suite")
     p.add_argument("--methods", nargs="+", default=None,
                    help="default: all but 'DSC affine=True' ('auto' chose the affine model "
                    "on every table of the suite, so it repeats 'DSC (default)')")
@@ -85,6 +86,8 @@ def main():
                    help="write every fit's labels (and the truth) to this .npz, for "
                    "label-free rules checked afterwards")
     args = p.parse_args()
+    if args.tables == ["validation"]:
+        args.tables = VALIDATION
     torch.set_num_threads(args.threads)
     all_methods = methods(args.device)
     names = args.methods or [m for m in all_methods if m != "DSC affine=True"]
@@ -121,9 +124,11 @@ def main():
         "- KMeans (n_init 10), SpectralClustering (kNN graph, 10 neighbours) and LSR "
         "(closed form, L2-normalised rows, lambda 1, DSC's post-processing) see the "
         "standardised table; DSC sees the raw table",
-        "- DSC (default) includes the label-free partition check (`fallback='kmeans'`: with the "
-        "affine model, keep k-means' partition of the standardised rows when its Gaussian "
-        "classification log-likelihood is higher); `DSC fallback=None` is DSC's own partition",
+        "- DSC (default) includes the label-free partition check (`fallback='kmeans'`: keep "
+        "k-means' partition of the rows as DSC's model sees them, standardised (affine) or "
+        "max-abs scaled (linear), when its Gaussian classification log-likelihood is higher; "
+        "before session 13 only affine fits were checked); `DSC fallback=None` is DSC's own "
+        "partition",
         "- tables: " + "; ".join(f"{t}: {TABLES[t][1]}" for t in args.tables),
         "",
         table(rows, ["table", "n", "p", "K", "method", "ACC", "ACC_min", "NMI", "ARI",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, make_blobs
 from sklearn.metrics import normalized_mutual_info_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
@@ -387,7 +387,7 @@ def test_coefficient_parameter_errors():
 
 
 def test_partition_check_against_kmeans():
-    """fallback='kmeans' (affine model only): keep the partition whose Gaussian
+    """fallback='kmeans' (tables): keep the partition whose Gaussian
     classification log-likelihood is higher. Iris' species are blobs, which
     the affine self-expression splits worse than k-means (ACC 0.70 against
     0.83); affine 2-dim subspaces away from the origin are DSC's case."""
@@ -411,9 +411,24 @@ def test_partition_check_against_kmeans():
     m = DSC(n_clusters=3, random_state=0, **FAST).fit(X + 3.0)
     assert m.affine_ and m.partition_ == "dsc"
     assert clustering_accuracy(y, m.labels_) >= 0.95
-    # linear subspaces are never checked
+    # linear fits of tables are checked too, on the max-abs scaled rows the
+    # linear model sees: subspaces through the origin keep DSC's partition ...
     m = DSC(n_clusters=3, random_state=0, **FAST).fit(X)
-    assert not m.affine_ and m.partition_ == "dsc" and m.partition_loglik_ is None
+    assert not m.affine_ and m.partition_ == "dsc"
+    assert m.partition_loglik_["dsc"] > m.partition_loglik_["kmeans"]
+    assert clustering_accuracy(y, m.labels_) >= 0.95
+    # ... while blobs on one ray from the origin, which linear subspaces cannot
+    # separate (DSC's own partition: ACC 0.39), fall back to k-means
+    Xb, yb = make_blobs(300, 2, centers=[[2, 2], [4, 4], [6, 6]], cluster_std=0.5,
+                        random_state=0)
+    m = DSC(n_clusters=3, affine=False, random_state=0, **FAST).fit(Xb)
+    own = DSC(n_clusters=3, affine=False, fallback=None, random_state=0, **FAST).fit(Xb)
+    assert m.partition_ == "kmeans" and clustering_accuracy(yb, m.labels_) >= 0.95
+    assert clustering_accuracy(yb, own.labels_) < 0.6
+    # images are never checked
+    m = DSC(n_clusters=2, input_shape=(4, 4), random_state=0, **FAST).fit(
+        make_subspaces(60, 16, n_clusters=2, subspace_dim=2, random_state=0)[0])
+    assert m.partition_ == "dsc" and m.partition_loglik_ is None
     with pytest.raises(ValueError, match="fallback"):
         DSC(n_clusters=3, fallback="gmm", **FAST).fit(X)
 

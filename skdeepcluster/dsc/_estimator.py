@@ -350,18 +350,18 @@ class DSC(BaseDeepClusterer):
     kmeans_n_init : int, default=20
         k-means restarts of the spectral step.
     fallback : {"kmeans"} or None, default="kmeans"
-        Tables fitted with the affine model (``affine_`` True): a label-free
-        check of the subspace model against blobs. The affine model counts
-        blobs as 0-dimensional affine subspaces, so k-means' partition is a
-        rival explanation of the same table: the partition of the fitted
-        rows is compared with k-means' (10 restarts) on the standardised rows
-        by their classification log-likelihood under Gaussian clusters with
-        full covariances (:func:`classification_loglik`; flat, subspace-like
-        clusters and round blobs are both Gaussians there, and both
-        partitions have the same number of parameters). The higher is kept
-        as ``labels_`` (``partition_`` says which). None always keeps DSC's
-        partition. Linear subspaces (``affine_`` False) and images are never
-        checked.
+        Tables (``input_shape=None``): a label-free check of the subspace
+        model against blobs. k-means' partition is a rival explanation of the
+        same table: the partition of the fitted rows is compared with
+        k-means' (10 restarts) of the rows as the model sees them (the
+        standardised rows with the affine model, the max-abs scaled rows with
+        the linear one) by their classification log-likelihood under Gaussian
+        clusters with full covariances (:func:`classification_loglik`, ridge
+        1% of the mean column variance; flat, subspace-like clusters and round
+        blobs are both Gaussians there, and both partitions have the same
+        number of parameters). The higher is kept as ``labels_``
+        (``partition_`` says which). None always keeps DSC's partition.
+        Images are never checked.
     mode : {"auto", "dense", "subsample"}, default="auto"
         ``"dense"`` fits ``C`` on every row and raises a ValueError when the
         memory estimate exceeds ``max_memory``; ``"subsample"`` always fits on
@@ -788,14 +788,19 @@ class DSC(BaseDeepClusterer):
 
         # ---- label-free check of the subspace model (tables) -----------
         self.partition_, self.partition_loglik_ = "dsc", None
-        if self.fallback == "kmeans" and affine and 1 < K and 2 * K <= n_fit:
+        if self.fallback == "kmeans" and shape is None and 1 < K and 2 * K <= n_fit:
             Z = X[fit_idx].astype(np.float64)
-            std = Z.std(axis=0)
-            Z = (Z - Z.mean(axis=0)) / np.where(std > 0, std, 1.0)
+            if affine:  # the standardised rows DSC's affine model sees
+                std = Z.std(axis=0)
+                Z = (Z - Z.mean(axis=0)) / np.where(std > 0, std, 1.0)
+                reg = _CHECK_REG
+            else:  # the max-abs scaled rows the linear model sees (not centred)
+                Z = Z * self.scale_
+                reg = _CHECK_REG * float(Z.var(axis=0).mean() or 1.0)
             km_labels = fit_kmeans(Z, K, n_init=10, random_state=seeds["postprocess"],
                                    backend="sklearn")[0]
-            ll = {"dsc": classification_loglik(Z, fit_labels),
-                  "kmeans": classification_loglik(Z, km_labels)}
+            ll = {"dsc": classification_loglik(Z, fit_labels, reg=reg),
+                  "kmeans": classification_loglik(Z, km_labels, reg=reg)}
             self.partition_loglik_ = ll
             if ll["kmeans"] > ll["dsc"]:
                 self.partition_ = "kmeans"
