@@ -23,6 +23,11 @@ at, so methods can be (re-)run one at a time::
     python benchmarks/check_heldout.py                      # everything, 3 seeds
     python benchmarks/check_heldout.py --methods DEPICT     # re-run one method
     python benchmarks/check_heldout.py --render             # only rewrite the section
+
+``--suite validation`` (or ``dev``) runs the same comparison on the package's
+own development suites of ``benchmarks/_tables.py`` (the second one,
+``VALIDATION``, was added to test rules designed on the first before they
+reach the held-out tables), with its own cache and results section.
 """
 
 import argparse
@@ -41,6 +46,16 @@ from _common import RESULTS_DIR, git_revision, scores, table, write_section
 R_LIB = "/usr/lib/R/site-library"
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "skdeepcluster-heldout")
 JSON = os.path.join(RESULTS_DIR, "heldout.json")
+
+#: --suite: (cache file, results section, section title)
+SUITES = {
+    "heldout": ("heldout.json", "heldout",
+                "Independent check on held-out tables (mlbench, kernlab, mclust)"),
+    "validation": ("defaults_validation.json", "defaults_validation",
+                   "Every method at its defaults on the second development suite"),
+    "dev": ("defaults_dev.json", "defaults_dev",
+            "Every method at its defaults on the development suite of tables"),
+}
 
 # name: (package, item, label column, columns to drop, description)
 TABLES = {
@@ -177,10 +192,13 @@ def run(args):
     rows = json.load(open(JSON)) if os.path.exists(JSON) else []
     rev = revision()
     for name in args.tables:
-        if not available(name):
+        if args.suite != "heldout":
+            X, y = _dev_tables().load_table(name)
+        elif not available(name):
             print(f"skip {name}: package {TABLES[name][0]} not installed", flush=True)
             continue
-        X, y = load(name)
+        else:
+            X, y = load(name)
         k = len(np.unique(y))
         for method in args.methods:
             for seed in range(args.seeds):
@@ -203,9 +221,27 @@ def run(args):
     return rows
 
 
-def render(rows, command):
+def _dev_tables():
+    import _tables
+
+    return _tables
+
+
+def _describe(suite, t):
+    if suite == "heldout":
+        return f"`{t}` {TABLES[t][0]} {TABLES[t][1]} ({TABLES[t][4]})"
+    return f"`{t}` {_dev_tables().TABLES[t][1]}"
+
+
+def _suite_tables(suite):
+    if suite == "heldout":
+        return list(TABLES)
+    return list(_dev_tables().VALIDATION if suite == "validation" else _dev_tables().SUITE)
+
+
+def render(rows, command, suite="heldout"):
     methods = [m for m in METHODS if any(r["method"] == m for r in rows)]
-    names = [t for t in TABLES if any(r["table"] == t for r in rows)]
+    names = [t for t in _suite_tables(suite) if any(r["table"] == t for r in rows)]
 
     def cell(t, m, key="ACC"):
         vals = [r[key] for r in rows if r["table"] == t and r["method"] == m]
@@ -258,29 +294,40 @@ def render(rows, command):
     if errors:
         body += ["Failed fits:", ""] + [f"- {r['method']} on {r['table']} (seed {r['seed']}): "
                                          f"{r['error']}" for r in errors] + [""]
-    body += ["Tables: " + "; ".join(f"`{t}` {TABLES[t][0]} {TABLES[t][1]} ({TABLES[t][4]})"
-                                    for t in names) + "."]
+    body += ["Tables: " + "; ".join(_describe(suite, t) for t in names) + "."]
     seeds = sorted({r["seed"] for r in rows})
-    write_section("heldout", "Independent check on held-out tables (mlbench, kernlab, mclust)",
-                  f"Seeds {seeds}. These tables were never used to develop the package; "
-                  "their figures must not be used to choose defaults.\n\n" + "\n".join(body),
-                  command)
+    _, section, title = SUITES[suite]
+    intro = ("These tables were never used to develop the package; their figures must not "
+             "be used to choose defaults." if suite == "heldout" else
+             "A development suite: rules were designed on it (see each method's page), so "
+             "its figures are not an independent check.")
+    write_section(section, title, f"Seeds {seeds}. {intro}\n\n" + "\n".join(body), command)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS,
                     metavar="METHOD")
-    ap.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES),
-                    metavar="TABLE")
+    ap.add_argument("--suite", choices=list(SUITES), default="heldout",
+                    help="the held-out tables (default) or one of the development suites")
+    ap.add_argument("--tables", nargs="+", default=None, metavar="TABLE",
+                    help="default: every table of the suite")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--render", action="store_true", help="only rewrite the section")
     args = ap.parse_args(argv)
+    global JSON
+    JSON = os.path.join(RESULTS_DIR, SUITES[args.suite][0])
+    known = _suite_tables(args.suite)
+    args.tables = args.tables or known
+    unknown = sorted(set(args.tables) - set(known))
+    if unknown:
+        ap.error(f"tables not in suite {args.suite!r}: {unknown}; known: {known}")
     rows = (json.load(open(JSON)) if os.path.exists(JSON) else []) if args.render else run(args)
     # the section covers every cached method, whichever run produced it: name
     # the full command (the revision column says which code each method ran)
-    render(rows, "python benchmarks/check_heldout.py  # methods re-run one at a time "
-                 "with --methods METHOD; --render rewrites this section")
+    suite = "" if args.suite == "heldout" else f" --suite {args.suite}"
+    render(rows, f"python benchmarks/check_heldout.py{suite}  # methods re-run one at a "
+                 "time with --methods METHOD; --render rewrites this section", args.suite)
 
 if __name__ == "__main__":
     main()
