@@ -16,6 +16,14 @@ fashion-cpu  a Fashion-MNIST subset (--n-samples, default 10,000) on the CPU.
 fashion      Fashion-MNIST, all 70,000 images, on --device (the GPU): SP2OT,
              DEPICT (its GPU benchmark settings) and ClustPy's DEC in one run,
              fit seconds for each.
+embeddings   precomputed model embeddings (``benchmarks/_embeddings.py``: MLP
+             autoencoders trained on Fashion-MNIST's train split, embedding its
+             test split; one trained on half of digits, embedding the other
+             half), clustered as a user would pass them: SP2OT with its
+             defaults, with ``views="dropout"`` (the embeddings path) where
+             "auto" picks another, with ``transport="balanced"``, KMeans and a
+             Gaussian mixture; sets named ``<set>-LT<ratio>`` are long-tailed
+             subsets (imbalance scores as in ``longtail``).
 
 Usage::
 
@@ -23,6 +31,7 @@ Usage::
     python benchmarks/bench_sp2ot.py --suite longtail --ratios 10 100
     python benchmarks/bench_sp2ot.py --suite tables
     python benchmarks/bench_sp2ot.py --suite fashion-cpu --n-samples 10000
+    python benchmarks/bench_sp2ot.py --suite embeddings --seeds 0 1 2
     python benchmarks/bench_sp2ot.py --suite fashion --device cuda --seeds 0 \
         --batch-size 1024 --warmup-epochs 10 --max-epochs 20
 
@@ -337,11 +346,127 @@ def fashion(args, command, subset=None):
                   args.device)
 
 
+#: balanced embedding sets of --suite embeddings, then their long-tailed subsets
+EMBEDDING_SETS = ["digits-ae32", "fashion-ae64", "fashion-ae64-LT10", "fashion-ae64-LT100"]
+EMB_COLUMNS = ["data", "method", "runs", "ACC", "ACC (min-max)", "NMI", "ARI", "seconds"]
+
+
+def run_gmm(X, y, k, seed, score=scores):
+    from sklearn.mixture import GaussianMixture
+
+    cov = "full" if X.shape[1] <= 64 else "diag"
+    with Timer() as t:
+        labels = GaussianMixture(k, covariance_type=cov, n_init=3,
+                                 random_state=seed).fit_predict(X)
+    return dict(method=f"GaussianMixture ({cov}, n_init=3)", seconds=t.seconds,
+                **score(y, labels))
+
+
+def per_class_subset(X, y, m, seed=0):
+    """At most ``m`` random rows of each class (sorted indices, seeded)."""
+    rng = np.random.RandomState(seed)
+    keep = [rng.choice(np.flatnonzero(y == c), min(m, int((y == c).sum())),
+                       replace=False) for c in np.unique(y)]
+    keep = np.sort(np.concatenate(keep))
+    return X[keep], y[keep]
+
+
+def _embedding_set(name, args):
+    """One set of --suite embeddings: the Fashion-MNIST test embeddings are cut
+    to --per-class rows a class (--lt-per-class before a long-tailed cut)."""
+    from _embeddings import load_embeddings
+
+    base, _, ratio = name.partition("-LT")
+    X, y = load_embeddings(base, data_home=args.data_home)
+    if base.startswith("fashion"):
+        X, y = per_class_subset(X, y, args.lt_per_class if ratio else args.per_class)
+    if ratio:
+        X, y = long_tailed(X, y, float(ratio))
+    return X, y
+
+
+def embeddings(args, command):
+    """Precomputed model embeddings, clustered as a user would pass them."""
+    import torch
+    from sklearn.preprocessing import StandardScaler
+
+    torch.set_num_threads(1)
+    names = args.sets or EMBEDDING_SETS
+    rows = []
+    for name in names:
+        X, y = _embedding_set(name, args)
+        k = len(np.unique(y))
+        lt = "-LT" in name
+        score = imbalance_scores if lt else scores
+        probe = SP2OT(n_clusters=k)._resolve(X, None)
+        print(f"{name}: {X.shape[0]} x {X.shape[1]}, class sizes "
+              f"{sorted(np.bincount(y).tolist())[::-1]}; SP2OT 'auto' picks "
+              f"architecture={probe[1]!r}, views={probe[2]!r}", flush=True)
+        variants = [("SP2OT (defaults)", {})]
+        if probe[2] != "dropout":
+            variants.append(("SP2OT (views='dropout')", dict(views="dropout")))
+        variants.append(("SP2OT (transport='balanced')", dict(transport="balanced")))
+        for extra in args.extra:
+            key, value = extra.split("=", 1)
+            variants.append((f"SP2OT ({key}={value})", {key: eval(value)}))
+        Xstd = StandardScaler().fit_transform(X)
+        for seed in args.seeds:
+            rows.append(dict(data=name, **run_kmeans(X, y, k, seed, score=score)))
+            r = run_kmeans(Xstd, y, k, seed, score=score)
+            r["method"] = "KMeans (standardised, n_init=10)"
+            rows.append(dict(data=name, **r))
+            rows.append(dict(data=name, **run_gmm(X, y, k, seed, score=score)))
+            for label, kw in variants:
+                rows.append(dict(data=name, **run_sp2ot(X, y, k, seed, name=label,
+                                                        score=score,
+                                                        device=args.device, **kw)))
+    groups = [("balanced", [n for n in names if "-LT" not in n]),
+              ("longtail", [n for n in names if "-LT" in n])]
+    for group, sel in groups:
+        if not sel:
+            continue
+        metrics = (("ACC", "NMI", "macro recall", "head", "medium", "tail", "seconds")
+                   if group == "longtail" else ("ACC", "NMI", "ARI", "seconds"))
+        out = []
+        for name in sel:
+            for r in summarise([r for r in rows if r["data"] == name], metrics=metrics):
+                out.append(dict(data=name, **r))
+        body = (
+            "Precomputed model embeddings (`benchmarks/_embeddings.py`, built offline "
+            "and cached under `~/.cache/skdeepcluster-embeddings/`): `fashion-ae64` / "
+            "`fashion-ae10` are the codes of an MLP autoencoder 784-512-256-d trained "
+            "(15 epochs, Adam, MSE, no labels) on the 60,000 Fashion-MNIST train "
+            "images, applied to the 10,000 test images, of which a random "
+            f"{args.per_class} per class are clustered; `digits-ae32` the 32-d code "
+            "of an autoencoder trained on a random half of digits, applied to the "
+            "other half (899 rows). Each method gets the embedding as it is, as a user "
+            "would pass it: `SP2OT(n_clusters=K, random_state=seed).fit(X)` (rows "
+            "with fewer than 128 features are treated as a table: SCARF views), the "
+            "same with `views='dropout'` (the embeddings path: feature dropout and "
+            "noise) and with `transport='balanced'`; KMeans (k-means++, n_init=10) "
+            "on the raw and on the standardised embedding; a Gaussian mixture (full "
+            "covariances up to 64 features, n_init=3). "
+            + ("Long-tailed subsets of the test embeddings: class i of 10 (random "
+               f"order) keeps {args.lt_per_class} * ratio^(-i/9) rows; recall per class after the "
+               "Hungarian matching, 'macro' over all classes, head/medium/tail over "
+               "the largest, middle and smallest third. " if group == "longtail"
+               else "")
+            + f"Median over seeds {args.seeds}; seconds = one fit, single-threaded "
+            "(`torch.set_num_threads(1)`) on a shared, loaded 2-core machine.\n\n"
+            + table(out, LT_COLUMNS if group == "longtail" else EMB_COLUMNS))
+        default = "sp2ot_embeddings" + ("_longtail" if group == "longtail" else "")
+        section = args.section if args.section and len([g for g in groups if g[1]]) == 1 \
+            else default
+        title = ("SP2OT on long-tailed model embeddings (CPU)" if group == "longtail"
+                 else "SP2OT on precomputed model embeddings (CPU)")
+        write_section(section, title, body, command, args.device)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--suite", choices=["digits", "longtail", "tables", "fashion-cpu",
-                                       "fashion"], default="digits")
+                                       "fashion", "embeddings"], default="digits")
     p.add_argument("--device", default="cpu")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--ratios", type=float, nargs="+", default=[10, 100])
@@ -351,10 +476,18 @@ def main(argv=None):
     p.add_argument("--no-digits", action="store_true",
                    help="longtail: only the Fashion-MNIST sets")
     p.add_argument("--section", default=None,
-                   help="longtail: results section name (default sp2ot_longtail)")
+                   help="longtail, embeddings: results section name (default "
+                        "sp2ot_longtail / sp2ot_embeddings[_longtail])")
     p.add_argument("--extra", nargs="*", default=[],
-                   help="longtail: extra SP2OT rows as PARAM=VALUE (e.g. lam=0.1)")
+                   help="longtail, embeddings: extra SP2OT rows as PARAM=VALUE "
+                        "(e.g. lam=0.1)")
     p.add_argument("--tables", nargs="*", default=None)
+    p.add_argument("--sets", nargs="*", default=None,
+                   help="embeddings: sets to run (default: %s)" % " ".join(EMBEDDING_SETS))
+    p.add_argument("--per-class", type=int, default=300,
+                   help="embeddings: Fashion-MNIST test rows per class clustered")
+    p.add_argument("--lt-per-class", type=int, default=500,
+                   help="embeddings: test rows per class a long-tailed set is cut from")
     p.add_argument("--n-samples", type=int, default=10000)
     p.add_argument("--channels", type=int, nargs="*", default=None,
                    help="fashion suites: CNN widths (default: SP2OT's)")
@@ -377,6 +510,8 @@ def main(argv=None):
         longtail(args, command)
     elif args.suite == "tables":
         tables(args, command)
+    elif args.suite == "embeddings":
+        embeddings(args, command)
     elif args.suite == "fashion-cpu":
         args.no_clustpy = True if args.no_clustpy or args.device == "cpu" else False
         fashion(args, command, subset=args.n_samples)
