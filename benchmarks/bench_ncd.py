@@ -17,6 +17,13 @@ Three sections, each written to its own results file (``--sections``):
     the novel rows. Splits are labelled *development* (looked at while the
     estimator and PBN's defaults were designed) or *validation* (tables first
     loaded after the design was frozen, run once).
+``diagnose`` -> ``results/ncd_k_diagnosis.md``
+    Why ``n_clusters="auto"`` misses on some suite splits: per split and seed,
+    NCDKMeans' estimate, the hidden classes' cluster count at the true k
+    (``k_scores_[k_true]``, 1 when the hidden classes calibrate the truth),
+    and the ratio of the mean novel to the mean known class size; beside it a
+    rejected variant that weights the hidden rows so that each hidden class
+    carries the mass of an average novel class under each candidate k.
 ``scale`` -> ``results/ncd_scale.md``
     NCDSpectralClustering on the whole Letter table (20,000 rows): seconds and
     ACC of the Nystrom and k-NN approximations, and the exact embedding beside
@@ -25,6 +32,7 @@ Three sections, each written to its own results file (``--sections``):
     python benchmarks/bench_ncd.py                        # all sections (CPU, ~1-2 h)
     python benchmarks/bench_ncd.py --sections main --quick   # smoke run
     python benchmarks/bench_ncd.py --sections suite --seeds 3
+    python benchmarks/bench_ncd.py --sections diagnose    # ~13 min, not in the default
     python benchmarks/bench_ncd.py --gpu-suite --seeds 2  # CUDA: k-means and PBN on
         # Letter, writes results/ncd_gpu.md
 """
@@ -54,7 +62,15 @@ from skdeepcluster.datasets import (  # noqa: E402
     make_ncd_split,
 )
 from skdeepcluster.metrics import clustering_accuracy  # noqa: E402
-from skdeepcluster.ncd._base import candidate_ks, estimate_k  # noqa: E402
+from skdeepcluster.ncd._kmeans import estimate_n_novel  # noqa: E402
+from skdeepcluster.ncd._base import (  # noqa: E402
+    candidate_ks,
+    check_ncd_labels,
+    choose_n_clusters,
+    class_means,
+    estimate_k,
+    ncd_kmeans,
+)
 from skdeepcluster.utils import fit_kmeans, knn_spectral_clustering  # noqa: E402
 
 LETTER_NOVEL = list("ADHMPVX")
@@ -558,6 +574,269 @@ def render_suite(results, lines, args, total, partial=""):
 
 
 # --------------------------------------------------------------------------- #
+# section "diagnose": why the k estimate misses (issue 15)
+# --------------------------------------------------------------------------- #
+def _weighted_ncd_kmeans(X, k, known_centers, weight, *, n_init, max_iter, tol, seed):
+    """NCD k-means with row weights (distance seeding times the weight, weighted
+    Lloyd means, weighted unsquared inertia): only for the rejected variant."""
+    from skdeepcluster.utils import squared_distances
+
+    rng = np.random.RandomState(seed)
+    Xt = torch.as_tensor(np.asarray(X, np.float64))
+    w = torch.as_tensor(np.asarray(weight, np.float64))
+    X_sq = (Xt * Xt).sum(1)
+    kc = None if known_centers is None else torch.as_tensor(known_centers)
+    best = None
+    for _ in range(n_init):
+        chosen = []
+        if kc is not None:
+            dmin = squared_distances(Xt, kc, X_sq).min(dim=1).values
+        else:
+            chosen.append(int(rng.choice(len(Xt), p=(w / w.sum()).numpy())))
+            dmin = squared_distances(Xt, Xt[chosen], X_sq)[:, 0]
+        while len(chosen) < k:
+            p = (dmin.clamp_min(0).sqrt() * w).numpy()
+            idx = (int(rng.randint(len(Xt))) if p.sum() <= 0
+                   else int(rng.choice(len(Xt), p=p / p.sum())))
+            chosen.append(idx)
+            dmin = torch.minimum(dmin, squared_distances(Xt, Xt[[idx]], X_sq)[:, 0])
+        C = Xt[chosen].clone()
+        for _ in range(max_iter):
+            labels = squared_distances(Xt, C, X_sq).argmin(dim=1)
+            mass = torch.zeros(k, dtype=Xt.dtype).index_add_(0, labels, w)
+            sums = torch.zeros_like(C).index_add_(0, labels, Xt * w[:, None])
+            nz = mass > 0
+            new = C.clone()
+            new[nz] = sums[nz] / mass[nz, None]
+            shift = float(((new - C) ** 2).sum(1).sqrt().sum()) ** 2
+            C = new
+            if shift < tol:
+                break
+        dist, labels = squared_distances(Xt, C, X_sq).min(dim=1)
+        inertia = float((dist.clamp_min(0).sqrt() * w).sum())
+        if best is None or inertia < best[1]:
+            best = (labels.numpy(), inertia)
+    return best[0]
+
+
+def _pbn_km_seed(est):
+    """The seed PBN's fit passes to its k estimate and clustering (drawn after
+    the network seed from the same random source, see ``PBN.fit``)."""
+    from skdeepcluster.utils import draw_seeds
+
+    rng = est._random_source()
+    draw_seeds(rng, len(est._seed_names))
+    return int(rng.randint(2**31 - 1))
+
+
+def size_weighted_k(X, y, k_range, seed, draw=True, k_fixed=None):
+    """The rejected variant: NCDKMeans' estimate with each hidden class weighted
+    to the mass of an average novel class under candidate k (n_novel_in_pool /
+    k rows), the rest of the pipeline (splits, crossing, tie-break) unchanged.
+    ``draw``: the estimate's seed is drawn from ``seed`` as NCDKMeans does;
+    otherwise ``seed`` is used as it is (PBN's estimate)."""
+    from skdeepcluster.ncd._base import K_MAX_ITER, K_N_INIT, K_TOL
+
+    known, codes, classes = check_ncd_labels(y, len(X))
+    n_known = len(classes)
+    if draw:
+        seed = np.random.RandomState(seed).randint(2**31 - 1)
+    kc = class_means(X, codes, n_known)
+    Xu = X[codes < 0]
+
+    def run(kk):
+        return Xu, ncd_kmeans(Xu, kk, kc, random_state=seed)[0]
+
+    def prepare_pool(pool, rest, max_m, pool_seed):
+        r = n_known - len(rest)
+        cls = codes[pool]
+        hidden = (cls >= 0) & ~np.isin(cls, rest)
+        n_nov = int((~hidden).sum())
+        anchors = kc[rest] if len(rest) else None
+
+        def cluster(m):
+            w = np.ones(len(pool))
+            for c in np.unique(cls[hidden]):
+                k_mass = max(m - r, 1) if k_fixed is None else k_fixed
+                w[cls == c] = (n_nov / k_mass) / (cls == c).sum()
+            return _weighted_ncd_kmeans(X[pool], m, anchors, w, n_init=K_N_INIT,
+                                        max_iter=K_MAX_ITER, tol=K_TOL, seed=pool_seed)
+        return cluster
+
+    return choose_n_clusters(k_range, codes, n_known, prepare_pool, run, seed)[0]
+
+
+def section_diagnose(args):
+    t_all = time.perf_counter()
+    cache, results, lines = {}, [], []
+    idx = list(args.splits if args.splits else range(len(SUITE_SPLITS)))
+    for i in idx:
+        name, role, s = suite_split(i, cache)
+        nm = s.novel_mask_train
+        yn = s.y_train_true[nm]
+        k_true = len(s.novel_classes)
+        known_sizes = np.bincount(np.unique(s.y_train[~nm], return_inverse=True)[1])
+        novel_sizes = np.unique(yn, return_counts=True)[1]
+        row = dict(i=i, name=name, role=role, k_true=k_true, n_known=len(known_sizes),
+                   size_ratio=float(novel_sizes.mean() / known_sizes.mean()),
+                   ks=[], h=[], acc=[], ks_w=[], acc_w=[], ks_2=[], acc_2=[], km=[],
+                   pbn_ks=[], pbn_acc=[], pbn_ks_w=[], pbn_acc_w=[], pbn_ks_2=[],
+                   pbn_acc_2=[], pbn_known=[])
+        t0 = time.perf_counter()
+        for sd in range(args.seeds):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est = NCDKMeans("auto", k_range=tuple(args.k_range),
+                                random_state=sd).fit(s.X_train, s.y_train)
+                row["ks"].append(int(est.n_clusters_))
+                row["acc"].append(clustering_accuracy(yn, est.labels_[nm]))
+                row["h"].append(float(est.k_scores_.get(k_true, np.nan))
+                                if row["n_known"] > 1 else np.nan)
+                kw = int(size_weighted_k(s.X_train, s.y_train, tuple(args.k_range), sd))
+                row["ks_w"].append(kw)
+                e2 = NCDKMeans(kw, random_state=sd).fit(s.X_train, s.y_train)
+                row["acc_w"].append(clustering_accuracy(yn, e2.labels_[nm]))
+                k2 = int(size_weighted_k(s.X_train, s.y_train, tuple(args.k_range), sd,
+                                         k_fixed=est.n_clusters_))
+                row["ks_2"].append(k2)
+                e2 = NCDKMeans(k2, random_state=sd).fit(s.X_train, s.y_train)
+                row["acc_2"].append(clustering_accuracy(yn, e2.labels_[nm]))
+                row["km"].append(clustering_accuracy(yn, KMeans(
+                    k_true, n_init=10, random_state=sd).fit_predict(s.X_train[nm])))
+                if args.no_pbn:
+                    continue
+                # PBN: one network (it does not depend on k); its estimate is NCD
+                # k-means' in the input space with PBN's own seed
+                pbn = _make("PBN", k_true, sd, args).fit(s.X_train, s.y_train)
+                km_seed = _pbn_km_seed(pbn)
+                kp = int(estimate_n_novel(s.X_train, check_ncd_labels(
+                    s.y_train, len(nm))[1], row["n_known"], tuple(args.k_range),
+                    km_seed, n_init=pbn.n_init)[0])
+                kpw = int(size_weighted_k(s.X_train, s.y_train, tuple(args.k_range),
+                                          km_seed, draw=False))
+                kp2 = int(size_weighted_k(s.X_train, s.y_train, tuple(args.k_range),
+                                          km_seed, draw=False, k_fixed=kp))
+                Zu = pbn.transform(s.X_train)[nm]
+                for key, kk in (("pbn_acc", kp), ("pbn_acc_w", kpw),
+                                ("pbn_acc_2", kp2), ("pbn_known", k_true)):
+                    row[key].append(clustering_accuracy(
+                        yn, pbn._cluster(Zu, kk, km_seed, pbn.net_.device)[0]))
+                row["pbn_ks"].append(kp)
+                row["pbn_ks_w"].append(kpw)
+                row["pbn_ks_2"].append(kp2)
+        results.append(row)
+        h = np.nanmean(row["h"]) if row["n_known"] > 1 else float("nan")
+        msg = (f"{i:2d} {name:13s} k={k_true:2d} known={row['n_known']:2d} size ratio "
+               f"{row['size_ratio']:.2f} h(k_true) {h:.2f} "
+               f"k̂ {row['ks']} ACC {np.mean(row['acc']):.3f} | weighted k̂ {row['ks_w']} "
+               f"ACC {np.mean(row['acc_w']):.3f} | two-pass k̂ {row['ks_2']} ACC "
+               f"{np.mean(row['acc_2']):.3f} | KMeans {np.mean(row['km']):.3f}"
+               + ("" if args.no_pbn else
+                  f" | PBN k̂ {row['pbn_ks']} ACC {np.mean(row['pbn_acc']):.3f}, "
+                  f"weighted k̂ {row['pbn_ks_w']} ACC {np.mean(row['pbn_acc_w']):.3f}, "
+                  f"two-pass k̂ {row['pbn_ks_2']} ACC {np.mean(row['pbn_acc_2']):.3f}, "
+                  f"k known {np.mean(row['pbn_known']):.3f}")
+               + f" ({time.perf_counter() - t0:.0f}s)")
+        print(msg, flush=True)
+        lines.append(msg)
+        partial = ("" if len(results) == len(idx) else
+                   f"{len(results)} of {len(idx)} splits done")
+        write(args.out or "ncd_k_diagnosis.md",
+              render_diagnose(results, lines, args, time.perf_counter() - t_all, partial))
+
+
+def render_diagnose(results, lines, args, total, partial=""):
+    from scipy.stats import spearmanr
+
+    protocol = (
+        "The suite's splits (see ncd_k_suite.md), NCDKMeans with its defaults and "
+        f"`n_clusters='auto'`, seeds 0..{args.seeds - 1}. **h(k_true)**: "
+        "`k_scores_[k_true]`, the clusters the hidden known classes occupy per "
+        "hidden class when the pool is clustered into (hidden + true novel) "
+        "clusters, mean over seeds: the estimate is where this reaches 1, so "
+        "h(k_true) < 1 means the hidden classes are still merged with novel rows at "
+        "the true k (over-count), > 1 that they are already split (under-count); "
+        "only with two or more known classes (one known class uses the F1 rule). "
+        "**size ratio**: mean novel class size / mean known class size (uses the "
+        "novel labels: a diagnosis, not available to the estimator). "
+        "**weighted per k** (not adopted): the same estimator with the hidden rows "
+        "weighted so that each hidden class carries n_novel_in_pool / k rows' mass "
+        "under candidate k (weighted NCD k-means in the pools), ACC of NCDKMeans "
+        "with that k and the same seed. **two-pass** (not adopted): the weights "
+        "fixed at n_novel_in_pool / k0 for every candidate, k0 the default "
+        "estimate, then the estimator run again. **PBN**: one network per split "
+        "and seed (PBN with its defaults; the network does not depend on k), its "
+        "latent novel rows "
+        "clustered as PBN does (`PBN._cluster`, PBN's own seed) with the default "
+        "estimate (NCD k-means' in the input space, PBN's seed: the k̂ of "
+        "`n_clusters='auto'`), the weighted estimate, and the true k. KMeans: "
+        "n_init=10 on the novel rows with the true k, as in ncd_k_suite.md.")
+    out = header("Novel class discovery: why the k estimate misses", args, total,
+                 protocol, partial)
+    pbn = bool(results and results[0]["pbn_ks"])
+    out += ["| split | known / novel | size ratio | h(k_true) | NCD k-means k̂ | ACC | "
+            "weighted k̂ | ACC | two-pass k̂ | ACC | KMeans ACC (k known)"
+            + (" | PBN k̂ | ACC | weighted k̂ | ACC | two-pass k̂ | ACC | PBN ACC, "
+               "k known |" if pbn else " |"),
+            "|---|---|---|---|---|---|---|---|---|---|---|"
+            + ("---|---|---|---|---|---|---|" if pbn else "")]
+    for r in results:
+        h = np.nanmean(r["h"]) if r["n_known"] > 1 else float("nan")
+        line = (f"| {r['i']}: {r['name']} | {r['n_known']} / {r['k_true']} | "
+                f"{r['size_ratio']:.2f} | {'–' if h != h else f'{h:.2f}'} | "
+                f"{fmt_ks(r['ks'])} | {np.mean(r['acc']):.3f} | {fmt_ks(r['ks_w'])} | "
+                f"{np.mean(r['acc_w']):.3f} | {fmt_ks(r['ks_2'])} | "
+                f"{np.mean(r['acc_2']):.3f} | {np.mean(r['km']):.3f} |")
+        if pbn:
+            line += (f" {fmt_ks(r['pbn_ks'])} | {np.mean(r['pbn_acc']):.3f} | "
+                     f"{fmt_ks(r['pbn_ks_w'])} | {np.mean(r['pbn_acc_w']):.3f} | "
+                     f"{fmt_ks(r['pbn_ks_2'])} | {np.mean(r['pbn_acc_2']):.3f} | "
+                     f"{np.mean(r['pbn_known']):.3f} |")
+        out.append(line)
+    n_runs = sum(len(r["ks"]) for r in results)
+    out += ["", "| estimate | hits (+-1) | exact | median novel ACC, k̂ |",
+            "|---|---|---|---|"]
+    for label, kk, acc in (("NCD k-means, default", "ks", "acc"),
+                           ("NCD k-means, weighted per k", "ks_w", "acc_w"),
+                           ("NCD k-means, two-pass", "ks_2", "acc_2"),
+                           ("PBN, default", "pbn_ks", "pbn_acc"),
+                           ("PBN, weighted per k", "pbn_ks_w", "pbn_acc_w"),
+                           ("PBN, two-pass", "pbn_ks_2", "pbn_acc_2"),
+                           ("PBN, k known", None, "pbn_known"),
+                           ("KMeans on the novel rows, k known", None, "km")):
+        if not results[0][acc]:
+            continue
+        med = np.median([np.mean(r[acc]) for r in results])
+        if kk is None:
+            out.append(f"| {label} | – | – | {med:.3f} |")
+            continue
+        hits = sum(_hit(r[kk], r["k_true"]) for r in results)
+        exact = sum(sum(k == r["k_true"] for k in r[kk]) for r in results)
+        out.append(f"| {label} | {hits} / {n_runs} | {exact} / {n_runs} | {med:.3f} |")
+    out.append("")
+    multi = [r for r in results if r["n_known"] > 1 and np.isfinite(np.nanmean(r["h"]))]
+    if len(multi) >= 3:
+        ratio = [r["size_ratio"] for r in multi]
+        h = [np.nanmean(r["h"]) for r in multi]
+        err = [np.mean(r["ks"]) - r["k_true"] for r in multi]
+        # r: known classes hidden per split (round(0.4 * n_known), at least 1)
+        k_per_r = [r["k_true"] / max(1, round(0.4 * r["n_known"])) for r in multi]
+        rho = [spearmanr(a, b) for a, b in ((ratio, h), (h, err), (ratio, err),
+                                            (k_per_r, err))]
+        out += [f"Splits with two or more known classes ({len(multi)}), Spearman "
+                "correlations: "
+                f"rho(size ratio, h(k_true)) = {rho[0][0]:.2f} (p = {rho[0][1]:.3g}); "
+                f"rho(h(k_true), mean k̂ - k_true) = {rho[1][0]:.2f} "
+                f"(p = {rho[1][1]:.3g}); rho(size ratio, mean k̂ - k_true) = "
+                f"{rho[2][0]:.2f} (p = {rho[2][1]:.3g}); rho(novel classes / hidden "
+                f"classes, mean k̂ - k_true) = {rho[3][0]:.2f} (p = {rho[3][1]:.3g}).",
+                ""]
+    out += ["<details><summary>log</summary>", "", "```"] + lines + [
+        "```", "", "</details>"]
+    return out
+
+
+# --------------------------------------------------------------------------- #
 # section "scale": NCD spectral clustering on 20,000 rows
 # --------------------------------------------------------------------------- #
 def section_scale(args):
@@ -618,7 +897,7 @@ def render_scale(rows, args, total, partial):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sections", nargs="+", default=["main", "suite", "scale"],
-                   choices=["main", "suite", "scale"])
+                   choices=["main", "suite", "scale", "diagnose"])
     p.add_argument("--quick", action="store_true", help="small smoke run of 'main'")
     p.add_argument("--device", default="cpu")
     p.add_argument("--seeds", type=int, default=None,
@@ -636,6 +915,8 @@ def main(argv=None):
                    help="Letter only, k-means and PBN on --device (default cuda); "
                         "writes results/ncd_gpu.md")
     p.add_argument("--out", default=None, help="results file name (one section)")
+    p.add_argument("--no-pbn", action="store_true",
+                   help="diagnose: NCD k-means only (no PBN fits)")
     args = p.parse_args(argv)
     if args.gpu_suite:
         args.sections = ["main"]
@@ -650,7 +931,8 @@ def main(argv=None):
         seeds = args.seeds
         if seeds is None:
             args.seeds = 2 if args.quick else (5 if section == "main" else 3)
-        {"main": section_main, "suite": section_suite, "scale": section_scale}[
+        {"main": section_main, "suite": section_suite, "scale": section_scale,
+         "diagnose": section_diagnose}[
             section](args)
         args.seeds = seeds
 
