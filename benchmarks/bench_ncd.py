@@ -19,11 +19,13 @@ Three sections, each written to its own results file (``--sections``):
     loaded after the design was frozen, run once).
 ``diagnose`` -> ``results/ncd_k_diagnosis.md``
     Why ``n_clusters="auto"`` misses on some suite splits: per split and seed,
-    NCDKMeans' estimate, the hidden classes' cluster count at the true k
-    (``k_scores_[k_true]``, 1 when the hidden classes calibrate the truth),
-    and the ratio of the mean novel to the mean known class size; beside it a
-    rejected variant that weights the hidden rows so that each hidden class
-    carries the mass of an average novel class under each candidate k.
+    the estimates of NCDKMeans, NCDSpectralClustering and PBN (one network per
+    split and seed, clustered with each k), the hidden classes' cluster count
+    at the true k (``k_scores_[k_true]``, 1 when the hidden classes calibrate
+    the truth) and the ratio of the mean novel to the mean known class size;
+    beside them two variants, not adopted, that weight the hidden rows so that
+    each hidden class carries the mass of an average novel class (per
+    candidate k, or fixed at the default estimate).
 ``scale`` -> ``results/ncd_scale.md``
     NCDSpectralClustering on the whole Letter table (20,000 rows): seconds and
     ACC of the Nystrom and k-NN approximations, and the exact embedding beside
@@ -32,7 +34,7 @@ Three sections, each written to its own results file (``--sections``):
     python benchmarks/bench_ncd.py                        # all sections (CPU, ~1-2 h)
     python benchmarks/bench_ncd.py --sections main --quick   # smoke run
     python benchmarks/bench_ncd.py --sections suite --seeds 3
-    python benchmarks/bench_ncd.py --sections diagnose    # ~13 min, not in the default
+    python benchmarks/bench_ncd.py --sections diagnose    # ~16 min, not in the default
     python benchmarks/bench_ncd.py --gpu-suite --seeds 2  # CUDA: k-means and PBN on
         # Letter, writes results/ncd_gpu.md
 """
@@ -681,7 +683,7 @@ def section_diagnose(args):
                    size_ratio=float(novel_sizes.mean() / known_sizes.mean()),
                    ks=[], h=[], acc=[], ks_w=[], acc_w=[], ks_2=[], acc_2=[], km=[],
                    pbn_ks=[], pbn_acc=[], pbn_ks_w=[], pbn_acc_w=[], pbn_ks_2=[],
-                   pbn_acc_2=[], pbn_known=[])
+                   pbn_acc_2=[], pbn_known=[], sc_ks=[], sc_h=[], sc_acc=[])
         t0 = time.perf_counter()
         for sd in range(args.seeds):
             with warnings.catch_warnings():
@@ -703,6 +705,11 @@ def section_diagnose(args):
                 row["acc_2"].append(clustering_accuracy(yn, e2.labels_[nm]))
                 row["km"].append(clustering_accuracy(yn, KMeans(
                     k_true, n_init=10, random_state=sd).fit_predict(s.X_train[nm])))
+                sc = _make("NCD spectral", "auto", sd, args).fit(s.X_train, s.y_train)
+                row["sc_ks"].append(int(sc.n_clusters_))
+                row["sc_acc"].append(clustering_accuracy(yn, sc.labels_[nm]))
+                row["sc_h"].append(float(sc.k_scores_.get(k_true, np.nan))
+                                   if row["n_known"] > 1 else np.nan)
                 if args.no_pbn:
                     continue
                 # PBN: one network (it does not depend on k); its estimate is NCD
@@ -730,7 +737,8 @@ def section_diagnose(args):
                f"{row['size_ratio']:.2f} h(k_true) {h:.2f} "
                f"k̂ {row['ks']} ACC {np.mean(row['acc']):.3f} | weighted k̂ {row['ks_w']} "
                f"ACC {np.mean(row['acc_w']):.3f} | two-pass k̂ {row['ks_2']} ACC "
-               f"{np.mean(row['acc_2']):.3f} | KMeans {np.mean(row['km']):.3f}"
+               f"{np.mean(row['acc_2']):.3f} | KMeans {np.mean(row['km']):.3f} | "
+               f"NCD spectral k̂ {row['sc_ks']} ACC {np.mean(row['sc_acc']):.3f}"
                + ("" if args.no_pbn else
                   f" | PBN k̂ {row['pbn_ks']} ACC {np.mean(row['pbn_acc']):.3f}, "
                   f"weighted k̂ {row['pbn_ks_w']} ACC {np.mean(row['pbn_acc_w']):.3f}, "
@@ -769,24 +777,30 @@ def render_diagnose(results, lines, args, total, partial=""):
         "latent novel rows "
         "clustered as PBN does (`PBN._cluster`, PBN's own seed) with the default "
         "estimate (NCD k-means' in the input space, PBN's seed: the k̂ of "
-        "`n_clusters='auto'`), the weighted estimate, and the true k. KMeans: "
+        "`n_clusters='auto'`), the weighted estimate, and the true k. NCD "
+        "spectral: `NCDSpectralClustering(n_clusters='auto')` with its defaults "
+        "(h(k_true) from its own spectral pools; no weighted variant). KMeans: "
         "n_init=10 on the novel rows with the true k, as in ncd_k_suite.md.")
     out = header("Novel class discovery: why the k estimate misses", args, total,
                  protocol, partial)
     pbn = bool(results and results[0]["pbn_ks"])
     out += ["| split | known / novel | size ratio | h(k_true) | NCD k-means k̂ | ACC | "
-            "weighted k̂ | ACC | two-pass k̂ | ACC | KMeans ACC (k known)"
+            "weighted k̂ | ACC | two-pass k̂ | ACC | KMeans ACC (k known) | "
+            "NCD spectral h(k_true) | k̂ | ACC"
             + (" | PBN k̂ | ACC | weighted k̂ | ACC | two-pass k̂ | ACC | PBN ACC, "
                "k known |" if pbn else " |"),
-            "|---|---|---|---|---|---|---|---|---|---|---|"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
             + ("---|---|---|---|---|---|---|" if pbn else "")]
     for r in results:
         h = np.nanmean(r["h"]) if r["n_known"] > 1 else float("nan")
+        hs = np.nanmean(r["sc_h"]) if r["n_known"] > 1 else float("nan")
         line = (f"| {r['i']}: {r['name']} | {r['n_known']} / {r['k_true']} | "
                 f"{r['size_ratio']:.2f} | {'–' if h != h else f'{h:.2f}'} | "
                 f"{fmt_ks(r['ks'])} | {np.mean(r['acc']):.3f} | {fmt_ks(r['ks_w'])} | "
                 f"{np.mean(r['acc_w']):.3f} | {fmt_ks(r['ks_2'])} | "
-                f"{np.mean(r['acc_2']):.3f} | {np.mean(r['km']):.3f} |")
+                f"{np.mean(r['acc_2']):.3f} | {np.mean(r['km']):.3f} | "
+                f"{'–' if hs != hs else f'{hs:.2f}'} | {fmt_ks(r['sc_ks'])} | "
+                f"{np.mean(r['sc_acc']):.3f} |")
         if pbn:
             line += (f" {fmt_ks(r['pbn_ks'])} | {np.mean(r['pbn_acc']):.3f} | "
                      f"{fmt_ks(r['pbn_ks_w'])} | {np.mean(r['pbn_acc_w']):.3f} | "
@@ -799,6 +813,7 @@ def render_diagnose(results, lines, args, total, partial=""):
     for label, kk, acc in (("NCD k-means, default", "ks", "acc"),
                            ("NCD k-means, weighted per k", "ks_w", "acc_w"),
                            ("NCD k-means, two-pass", "ks_2", "acc_2"),
+                           ("NCD spectral, default", "sc_ks", "sc_acc"),
                            ("PBN, default", "pbn_ks", "pbn_acc"),
                            ("PBN, weighted per k", "pbn_ks_w", "pbn_acc_w"),
                            ("PBN, two-pass", "pbn_ks_2", "pbn_acc_2"),
@@ -823,14 +838,22 @@ def render_diagnose(results, lines, args, total, partial=""):
         k_per_r = [r["k_true"] / max(1, round(0.4 * r["n_known"])) for r in multi]
         rho = [spearmanr(a, b) for a, b in ((ratio, h), (h, err), (ratio, err),
                                             (k_per_r, err))]
+        h_sc = [np.nanmean(r["sc_h"]) for r in multi]
+        err_sc = [np.mean(r["sc_ks"]) - r["k_true"] for r in multi]
+        ok = np.isfinite(h_sc)
+        rho_sc = [spearmanr(np.asarray(a)[ok], np.asarray(b)[ok])
+                  for a, b in ((ratio, h_sc), (h_sc, err_sc))]
         out += [f"Splits with two or more known classes ({len(multi)}), Spearman "
                 "correlations: "
                 f"rho(size ratio, h(k_true)) = {rho[0][0]:.2f} (p = {rho[0][1]:.3g}); "
                 f"rho(h(k_true), mean k̂ - k_true) = {rho[1][0]:.2f} "
                 f"(p = {rho[1][1]:.3g}); rho(size ratio, mean k̂ - k_true) = "
                 f"{rho[2][0]:.2f} (p = {rho[2][1]:.3g}); rho(novel classes / hidden "
-                f"classes, mean k̂ - k_true) = {rho[3][0]:.2f} (p = {rho[3][1]:.3g}).",
-                ""]
+                f"classes, mean k̂ - k_true) = {rho[3][0]:.2f} (p = {rho[3][1]:.3g}). "
+                f"NCD spectral ({int(ok.sum())} splits with h(k_true) tried): "
+                f"rho(size ratio, h(k_true)) = {rho_sc[0][0]:.2f} "
+                f"(p = {rho_sc[0][1]:.3g}); rho(h(k_true), mean k̂ - k_true) = "
+                f"{rho_sc[1][0]:.2f} (p = {rho_sc[1][1]:.3g}).", ""]
     out += ["<details><summary>log</summary>", "", "```"] + lines + [
         "```", "", "</details>"]
     return out
