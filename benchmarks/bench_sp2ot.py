@@ -32,6 +32,11 @@ Usage::
     python benchmarks/bench_sp2ot.py --suite tables
     python benchmarks/bench_sp2ot.py --suite fashion-cpu --n-samples 10000
     python benchmarks/bench_sp2ot.py --suite embeddings --seeds 0 1 2
+    python benchmarks/bench_sp2ot.py --suite embeddings --sets fashion-h256 \
+        fashion-ae10 --section sp2ot_embeddings_more
+    python benchmarks/bench_sp2ot.py --suite embeddings --sets fashion-ae64-LT10 \
+        fashion-ae64-LT100 --only-extra --extra rho0=1.0 rho0=0.5 \
+        --section sp2ot_embeddings_rho0
     python benchmarks/bench_sp2ot.py --suite fashion --device cuda --seeds 0 \
         --batch-size 1024 --warmup-epochs 10 --max-epochs 20
 
@@ -406,16 +411,19 @@ def embeddings(args, command):
         if probe[2] != "dropout":
             variants.append(("SP2OT (views='dropout')", dict(views="dropout")))
         variants.append(("SP2OT (transport='balanced')", dict(transport="balanced")))
+        if args.only_extra:
+            variants = []
         for extra in args.extra:
             key, value = extra.split("=", 1)
             variants.append((f"SP2OT ({key}={value})", {key: eval(value)}))
         Xstd = StandardScaler().fit_transform(X)
         for seed in args.seeds:
-            rows.append(dict(data=name, **run_kmeans(X, y, k, seed, score=score)))
-            r = run_kmeans(Xstd, y, k, seed, score=score)
-            r["method"] = "KMeans (standardised, n_init=10)"
-            rows.append(dict(data=name, **r))
-            rows.append(dict(data=name, **run_gmm(X, y, k, seed, score=score)))
+            if not args.only_extra:
+                rows.append(dict(data=name, **run_kmeans(X, y, k, seed, score=score)))
+                r = run_kmeans(Xstd, y, k, seed, score=score)
+                r["method"] = "KMeans (standardised, n_init=10)"
+                rows.append(dict(data=name, **r))
+                rows.append(dict(data=name, **run_gmm(X, y, k, seed, score=score)))
             for label, kw in variants:
                 rows.append(dict(data=name, **run_sp2ot(X, y, k, seed, name=label,
                                                         score=score,
@@ -431,16 +439,20 @@ def embeddings(args, command):
         for name in sel:
             for r in summarise([r for r in rows if r["data"] == name], metrics=metrics):
                 out.append(dict(data=name, **r))
+        only = ("Only the --extra rows, each one setting changed from SP2OT's defaults "
+                "(the other methods on the same sets: `sp2ot_embeddings*`). "
+                if args.only_extra else "")
         body = (
-            "Precomputed model embeddings (`benchmarks/_embeddings.py`, built offline "
+            only + "Precomputed model embeddings (`benchmarks/_embeddings.py`, built offline "
             "and cached under `~/.cache/skdeepcluster-embeddings/`): `fashion-ae64` / "
             "`fashion-ae10` are the codes of an MLP autoencoder 784-512-256-d trained "
             "(15 epochs, Adam, MSE, no labels) on the 60,000 Fashion-MNIST train "
             "images, applied to the 10,000 test images, of which a random "
-            f"{args.per_class} per class are clustered; `digits-ae32` the 32-d code "
+            f"{args.per_class} per class are clustered (`fashion-h256`: the 64-d "
+            "autoencoder's 256-unit ReLU hidden layer on them); `digits-ae32` the 32-d code "
             "of an autoencoder trained on a random half of digits, applied to the "
             "other half (899 rows). Each method gets the embedding as it is, as a user "
-            "would pass it: `SP2OT(n_clusters=K, random_state=seed).fit(X)` (rows "
+            "would pass it (unless --only-extra): `SP2OT(n_clusters=K, random_state=seed).fit(X)` (rows "
             "with fewer than 128 features are treated as a table: SCARF views), the "
             "same with `views='dropout'` (the embeddings path: feature dropout and "
             "noise) and with `transport='balanced'`; KMeans (k-means++, n_init=10) "
@@ -454,9 +466,12 @@ def embeddings(args, command):
             + f"Median over seeds {args.seeds}; seconds = one fit, single-threaded "
             "(`torch.set_num_threads(1)`) on a shared, loaded 2-core machine.\n\n"
             + table(out, LT_COLUMNS if group == "longtail" else EMB_COLUMNS))
-        default = "sp2ot_embeddings" + ("_longtail" if group == "longtail" else "")
-        section = args.section if args.section and len([g for g in groups if g[1]]) == 1 \
-            else default
+        suffix = "_longtail" if group == "longtail" else ""
+        if args.section:  # both groups: the long-tailed one gets "_longtail"
+            both = all(g[1] for g in groups)
+            section = args.section + (suffix if both else "")
+        else:
+            section = "sp2ot_embeddings" + suffix
         title = ("SP2OT on long-tailed model embeddings (CPU)" if group == "longtail"
                  else "SP2OT on precomputed model embeddings (CPU)")
         write_section(section, title, body, command, args.device)
@@ -481,6 +496,8 @@ def main(argv=None):
     p.add_argument("--extra", nargs="*", default=[],
                    help="longtail, embeddings: extra SP2OT rows as PARAM=VALUE "
                         "(e.g. lam=0.1)")
+    p.add_argument("--only-extra", action="store_true",
+                   help="embeddings: run only the --extra rows (give --section)")
     p.add_argument("--tables", nargs="*", default=None)
     p.add_argument("--sets", nargs="*", default=None,
                    help="embeddings: sets to run (default: %s)" % " ".join(EMBEDDING_SETS))
@@ -504,6 +521,8 @@ def main(argv=None):
     p.add_argument("--verbose", type=int, default=0)
     args = p.parse_args(argv)
     command = "python benchmarks/bench_sp2ot.py " + " ".join(argv or sys.argv[1:])
+    if args.only_extra and not (args.extra and args.section):
+        p.error("--only-extra needs --extra rows and a --section of its own")
     if args.suite == "digits":
         digits(args, command)
     elif args.suite == "longtail":
