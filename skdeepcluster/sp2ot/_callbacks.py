@@ -51,6 +51,19 @@ class Memory:
         self.ptr = (self.ptr + m) % self.size
 
 
+def cosine_after_ramp(index, ramp_epochs, max_epochs, decay=True):
+    """Learning-rate multiplier of the clustering epoch ``index + 1``
+    (``LambdaLR`` counts from 0): 1 up to the end of the ``rho`` ramp, then
+    ``(1 + cos(pi t)) / 2`` with ``t`` the fraction of the epochs from the end
+    of the ramp to ``max_epochs`` done (0 at the last epoch); 1 throughout
+    without ``decay``."""
+    epoch, start = index + 1, max(int(ramp_epochs), 0)
+    if not decay or epoch <= start:
+        return 1.0
+    t = min((epoch - start) / max(1, max_epochs - start), 1.0)
+    return 0.5 * (1.0 + math.cos(math.pi * t))
+
+
 class TransportSchedule(Callback):
     """The clustering stage's transported mass, memory and stopping rule.
 
@@ -66,17 +79,15 @@ class TransportSchedule(Callback):
     * Once ``rho`` is 1, the stage stops when fewer than ``tol`` of the clean
       labels changed since the previous epoch. ``stopped_by_tol_`` says
       whether that happened.
-    * With ``lr_decay``, the learning rate of the epochs after the ramp
-      follows a half cosine from the net's ``lr`` down to 0 at the net's
-      ``max_epochs`` (:meth:`lr_factor`).
 
-    Records per epoch: ``rho``, ``lr``, ``reseeded`` (clusters given a new
-    prototype) and, once ``rho`` is 1, ``label_change``.
+    Records per epoch: ``rho``, ``reseeded`` (clusters given a new prototype)
+    and, once ``rho`` is 1, ``label_change``. The learning rate is skorch's
+    ``LRScheduler`` with :func:`cosine_after_ramp`.
     """
 
     def __init__(self, n_samples, n_clusters, dim, memory_size, *, progressive=True,
                  rho0=0.1, ramp_epochs=10, tol=0.001, batch_size=1024,
-                 graph_features=None, lr_decay=False):
+                 graph_features=None):
         self.n_samples = n_samples
         self.n_clusters = n_clusters
         self.dim = dim
@@ -87,7 +98,6 @@ class TransportSchedule(Callback):
         self.tol = tol
         self.batch_size = batch_size
         self.graph_features = graph_features
-        self.lr_decay = lr_decay
 
     def rho_at(self, epoch):
         """Transported mass of (1-based) ``epoch``."""
@@ -96,17 +106,6 @@ class TransportSchedule(Callback):
         if epoch >= self.ramp_epochs:
             return 1.0
         return rho_schedule(epoch / self.ramp_epochs, self.rho0)
-
-    def lr_factor(self, epoch, max_epochs):
-        """Learning-rate multiplier of (1-based) ``epoch``: 1 up to the end of
-        the ramp, then ``(1 + cos(pi t)) / 2`` with ``t`` the fraction of the
-        epochs from the end of the ramp to ``max_epochs`` done (0 at the
-        last epoch); 1 throughout without ``lr_decay``."""
-        start = max(int(self.ramp_epochs), 0)
-        if not self.lr_decay or epoch <= start:
-            return 1.0
-        t = min((epoch - start) / max(1, max_epochs - start), 1.0)
-        return 0.5 * (1.0 + math.cos(math.pi * t))
 
     def on_train_begin(self, net, X=None, **kwargs):
         param = next(net.module_.parameters())
@@ -123,10 +122,6 @@ class TransportSchedule(Callback):
         rho = self.rho_at(epoch)
         net.criterion_.rho = rho
         net.history.record("rho", rho)
-        lr = net.lr * self.lr_factor(epoch, net.max_epochs)
-        for group in net.optimizer_.param_groups:
-            group["lr"] = lr
-        net.history.record("lr", lr)
 
     def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
         if not training or y_pred is None:

@@ -3,6 +3,7 @@
 import math
 import time
 import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,6 +12,8 @@ from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import LRScheduler
+from torch.optim.lr_scheduler import LambdaLR
 
 from ..base import BaseDeepClusterer, ImageInputMixin
 from ..utils import (
@@ -23,7 +26,7 @@ from ..utils import (
     seeded,
 )
 from ._augment import DropoutViews, ImageViews, ScarfViews
-from ._callbacks import TransportSchedule
+from ._callbacks import TransportSchedule, cosine_after_ramp
 from ._losses import ContrastiveLoss, PseudoLabelLoss
 from ._module import SP2OTModule, conv_plan
 from ._transport import partial_ot_pseudo_labels
@@ -573,12 +576,16 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
             schedule = TransportSchedule(
                 n, K, self.embedding_dim, self.memory_size, progressive=progressive,
                 rho0=self.rho0, ramp_epochs=self._ramp, tol=self.tol,
-                graph_features=graph, lr_decay=lr_schedule == "cosine")
+                graph_features=graph)
+            # before the schedule, whose early stop skips later callbacks' epoch end
+            lr = LRScheduler(LambdaLR, event_name="lr", lr_lambda=partial(
+                cosine_after_ramp, ramp_epochs=self._ramp, max_epochs=self.max_epochs,
+                decay=lr_schedule == "cosine"))
             self._log(f"clustering: {self.transport} transport pseudo-labels")
             with seeded(seeds["clustering"], device):
                 net = self._net(
                     "clustering", module, PseudoLabelLoss, seeds["clustering"],
-                    self.max_epochs, callbacks=[("transport", schedule)],
+                    self.max_epochs, callbacks=[("lr", lr), ("transport", schedule)],
                     criterion__epsilon=self.epsilon, criterion__lam=lam,
                     criterion__semantic_weight=sem,
                     criterion__n_neighbors=self.n_neighbors,
