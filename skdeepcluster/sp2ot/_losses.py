@@ -13,7 +13,7 @@ from torch import nn
 
 from ._transport import partial_ot_pseudo_labels, semantic_cost
 
-__all__ = ["ContrastiveLoss", "PseudoLabelLoss", "nt_xent", "pseudo_labels"]
+__all__ = ["ContrastiveLoss", "PseudoLabelLoss", "knn_graph", "nt_xent", "pseudo_labels"]
 
 
 def nt_xent(z, temperature):
@@ -31,18 +31,34 @@ def nt_xent(z, temperature):
 
 
 @torch.no_grad()
+def knn_graph(feats, n_neighbors):
+    """Each row's ``n_neighbors`` (at most ``N - 1``) most cosine-similar other
+    rows of the unit-norm ``feats``, most similar first; None for fewer than
+    two rows."""
+    k = min(int(n_neighbors), len(feats) - 1)
+    if k < 1:
+        return None
+    sim = feats @ feats.T
+    sim.fill_diagonal_(-math.inf)
+    return sim.topk(k, dim=1).indices
+
+
+@torch.no_grad()
 def pseudo_labels(log_proba, feats, *, rho, epsilon, lam, semantic_weight, n_neighbors,
-                  semantic_iter, max_iter, tol):
+                  semantic_iter, max_iter, tol, neighbors=None):
     """Transport plan of the rows of ``log_proba`` (P2OT, plus SP2OT's
-    majorisation-minimisation rounds when ``semantic_weight > 0``)."""
+    majorisation-minimisation rounds when ``semantic_weight > 0``).
+
+    The semantic graph is ``neighbors`` when given (``knn_graph`` of the
+    rows, computed once for several solves on the same rows), else the
+    ``n_neighbors`` graph of ``feats``."""
     kw = dict(epsilon=epsilon, lam=lam, max_iter=max_iter, tol=tol)
     Q = partial_ot_pseudo_labels(log_proba, rho, **kw)
-    N = len(log_proba)
-    k = min(int(n_neighbors), N - 1)
-    if semantic_weight > 0 and k >= 1 and semantic_iter > 0:
-        sim = feats @ feats.T
-        sim.fill_diagonal_(-math.inf)
-        neighbors = sim.topk(k, dim=1).indices
+    if semantic_weight > 0 and semantic_iter > 0:
+        if neighbors is None:
+            neighbors = knn_graph(feats, n_neighbors)
+        if neighbors is None:
+            return Q
         for _ in range(int(semantic_iter)):
             Q = partial_ot_pseudo_labels(
                 semantic_cost(log_proba, Q, neighbors, semantic_weight), rho, **kw)
@@ -111,22 +127,33 @@ class PseudoLabelLoss(nn.Module):
         # projections); set by the callback during training
         self.graph_features = None
 
-    def codes(self, log_proba, z, idx):
-        """Pseudo-labels ``N Q`` of a batch (rows of ``[batch; memory]``)."""
+    def _context(self, idx):
+        """What both views of a batch share: the memory's rows outside the
+        batch, and the semantic graph when it lives in a fixed feature space
+        (``graph_features``; the same rows give the same graph)."""
+        mem = self.memory.rows(idx) if self.memory is not None else None
+        neighbors = None
+        if (self.semantic_weight > 0 and self.semantic_iter > 0
+                and self.graph_features is not None):
+            rows = idx if mem is None else torch.cat([idx, mem[2]])
+            neighbors = knn_graph(self.graph_features[rows], self.n_neighbors)
+        return mem, neighbors
+
+    def codes(self, log_proba, z, idx, context=None):
+        """Pseudo-labels ``N Q`` of a batch (rows of ``[batch; memory]``).
+
+        ``context`` is :meth:`_context` of ``idx`` (computed when None)."""
         B = len(log_proba)
-        rows = idx
-        if self.memory is not None:
-            mem_lp, mem_z, mem_idx = self.memory.rows(idx)
+        mem, neighbors = self._context(idx) if context is None else context
+        if mem is not None:
+            mem_lp, mem_z, _ = mem
             log_proba = torch.cat([log_proba, mem_lp.to(log_proba.dtype)])
             z = torch.cat([z, mem_z.to(z.dtype)])
-            rows = torch.cat([idx, mem_idx])
-        if self.semantic_weight > 0 and self.graph_features is not None:
-            # neighbours in a fixed feature space (the scaled input rows)
-            z = self.graph_features[rows]
         Q = pseudo_labels(
             log_proba, z, rho=self.rho, epsilon=self.epsilon, lam=self.lam,
             semantic_weight=self.semantic_weight, n_neighbors=self.n_neighbors,
-            semantic_iter=self.semantic_iter, max_iter=self.max_iter, tol=self.tol)
+            semantic_iter=self.semantic_iter, max_iter=self.max_iter, tol=self.tol,
+            neighbors=neighbors)
         return Q[:B] * len(Q)
 
     def forward(self, y_pred, y_true):
@@ -136,9 +163,11 @@ class PseudoLabelLoss(nn.Module):
             return logits.sum() * 0.0
         log_p = F.log_softmax(logits, dim=1)
         views = (slice(0, B), slice(B, 2 * B))
+        context = self._context(y_true)  # memory rows and fixed graph: once a batch
         loss = 0.0
         for v, other in ((0, 1), (1, 0)):  # swapped prediction
-            q = self.codes(log_p[views[v]].detach(), z[views[v]].detach(), y_true)
+            q = self.codes(log_p[views[v]].detach(), z[views[v]].detach(), y_true,
+                           context)
             loss = loss - (q * log_p[views[other]]).sum(1).mean() / 2
         if self.contrastive_weight > 0:
             loss = loss + self.contrastive_weight * nt_xent(z, self.contrastive_temperature)
