@@ -793,3 +793,26 @@ def test_verbose_levels(capsys):
     assert "[ILASDP]" in out and "iteration 1" in out and "[lowrank]" not in out
     SDPKMeans(3, random_state=0, verbose=1).fit(X)
     assert "[SDPKMeans] SDP" in capsys.readouterr().out
+
+
+def test_covariance_type_chosen_by_bic_in_grid_search():
+    # axis-aligned clusters with different per-feature spreads: the diagonal
+    # model has 24 covariance parameters against the full model's 108, and BIC
+    # (computed on the rows the model was fitted on) must prefer it
+    from sklearn.model_selection import GridSearchCV
+
+    from skdeepcluster.model_selection import full_data_cv, neg_bic
+
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1, 2], 60)
+    centers = rng.uniform(-4, 4, size=(3, 8))
+    spreads = rng.uniform(0.3, 1.5, size=(3, 8))
+    X = centers[y] + spreads[y] * rng.randn(len(y), 8)
+    search = GridSearchCV(
+        ILASDP(3, random_state=0),
+        {"covariance_type": ["full", "diag", "tied", "spherical"]},
+        scoring=neg_bic, cv=full_data_cv(X)).fit(X)
+    assert search.best_params_ == {"covariance_type": "diag"}
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[1] > scores[0]  # diag's BIC beats full's
+    assert clustering_accuracy(y, search.best_estimator_.labels_) >= 0.95
