@@ -200,6 +200,32 @@ def test_solver_rejects_nan_and_bad_shapes():
         partial_ot_pseudo_labels(np.zeros(5))
 
 
+def test_exp_domain_scaling_equals_the_log_domain(monkeypatch):
+    """The fast scaling on the kernel itself gives the log-domain plan (same
+    iterations), and kernels of too wide a range fall back to the log domain."""
+    from skdeepcluster.sp2ot import _transport
+
+    torch.manual_seed(0)
+    for rho, lam in [(0.2, 0.3), (0.7, np.inf), (1.0, 1.0)]:
+        L = torch.log_softmax(3 * torch.randn(300, 5, dtype=torch.float64), 1)
+        kw = dict(epsilon=0.5, lam=lam, max_iter=40, tol=1e-6, return_virtual=True,
+                  return_n_iter=True)
+        Qe, ve, ne = partial_ot_pseudo_labels(L, rho, **kw)
+        monkeypatch.setattr(_transport, "_EXP_RANGE", 0.0)
+        Ql, vl, nl = partial_ot_pseudo_labels(L, rho, **kw)
+        monkeypatch.undo()
+        assert ne == nl
+        np.testing.assert_allclose(Qe.numpy(), Ql.numpy(), rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(ve.numpy(), vl.numpy(), rtol=1e-9, atol=1e-15)
+        # float32 predictions (training) get a float32 plan
+        Q32 = partial_ot_pseudo_labels(L.float(), rho, **kw)[0]
+        assert Q32.dtype == torch.float32
+        np.testing.assert_allclose(Q32.double().numpy() * 300, Ql.numpy() * 300, atol=1e-5)
+    # a 1000-nat spread cannot be held by exp(): the log domain takes over
+    assert _transport._scale_exp(torch.tensor([[0.0, -1000.0]]), 0.0, torch.zeros(2),
+                                 1.0, -math.inf, 10, 1e-6) is None
+
+
 def _sp2ot_objective(Q, L, rho, eps, lam, neighbors, eta):
     N, K = Q.shape
     slack = 1 / N - Q.sum(1)
@@ -480,3 +506,44 @@ def test_digits_quality_with_defaults():
     X, y = load_digits(return_X_y=True)
     m = SP2OT(n_clusters=10, input_shape=(8, 8), random_state=0).fit(X)
     assert clustering_accuracy(y, m.labels_) >= 0.90
+
+
+def test_batch_graph_read_off_the_candidates_is_the_knn_graph_of_the_rows():
+    """The semantic graph of [batch; memory] read off every row's global
+    nearest rows equals the top-k graph computed on those rows alone, for a
+    subset holding almost all rows (most candidates present) and for a small
+    one (rows short of k candidates fall back to their similarities)."""
+    from skdeepcluster.sp2ot._losses import candidate_graph, knn_graph, restrict_graph
+
+    torch.manual_seed(0)
+    feats = torch.nn.functional.normalize(torch.randn(900, 5), dim=1)
+    cand = candidate_graph(feats, 50)
+    assert cand.shape == (900, 50)
+    for m in (900, 850, 300, 25):
+        rows = torch.randperm(900)[:m]
+        assert torch.equal(restrict_graph(cand, feats, rows, 10), knn_graph(feats[rows], 10))
+    assert restrict_graph(cand, feats, torch.tensor([3]), 10) is None
+
+
+def test_fixed_space_graph_is_computed_once_per_fit(monkeypatch):
+    """With the graph on the input rows, the all-pairs similarities are
+    computed once per fit (candidate_graph), not once per batch."""
+    from skdeepcluster.sp2ot import _callbacks, _losses
+
+    calls = {"cand": 0, "knn": 0}
+    cand, knn = _callbacks.candidate_graph, _losses.knn_graph
+
+    def counted_cand(*a, **k):
+        calls["cand"] += 1
+        return cand(*a, **k)
+
+    def counted_knn(*a, **k):
+        calls["knn"] += 1
+        return knn(*a, **k)
+
+    monkeypatch.setattr(_callbacks, "candidate_graph", counted_cand)
+    monkeypatch.setattr(_losses, "knn_graph", counted_knn)
+    X, _ = make_blobs(n_samples=300, centers=3, n_features=4, random_state=0)
+    SP2OT(n_clusters=3, random_state=0, warmup_epochs=1, max_epochs=3,
+          batch_size=64).fit(X)
+    assert calls == {"cand": 1, "knn": 0}

@@ -6,6 +6,7 @@ import math
 import torch
 from skorch.callbacks import Callback
 
+from ._losses import candidate_graph
 from ._transport import rho_schedule
 
 __all__ = ["Memory", "TransportSchedule"]
@@ -112,8 +113,19 @@ class TransportSchedule(Callback):
         self.memory_ = Memory(self.n_samples, self.n_clusters, self.dim, self.memory_size,
                               param.device, param.dtype)
         net.criterion_.memory = self.memory_
-        if self.graph_features is not None:
-            net.criterion_.graph_features = self.graph_features.to(param.device)
+        if self.graph_features is not None and net.criterion_.semantic_iter > 0:
+            # the semantic graph's space is fixed: each row's nearest rows of
+            # all, once, from which each batch's graph over [batch; memory] is
+            # read off (restrict_graph). Enough candidates that a row's k
+            # nearest rows of even a lone first batch (the memory starts empty)
+            # are among them on average twice over, at most 256 (a row short
+            # of k gets its neighbours from its similarities to all the rows)
+            crit = net.criterion_
+            k = int(crit.n_neighbors)
+            reach = max(1, min(self.n_samples, int(net.batch_size)))
+            n_cand = max(k, min(256, max(2 * k, math.ceil(2 * k * self.n_samples / reach))))
+            crit.graph_features = self.graph_features.to(param.device)
+            crit.graph_candidates = candidate_graph(crit.graph_features, n_cand)
         self.labels_prev_ = None
         self.stopped_by_tol_ = False
 
@@ -182,6 +194,7 @@ class TransportSchedule(Callback):
     def on_train_end(self, net, **kwargs):
         # the fitted net keeps weights only, no per-sample buffers
         net.criterion_.memory = None
+        net.criterion_.graph_candidates = None
         net.criterion_.graph_features = None
         self.graph_features = None
         self.memory_ = None

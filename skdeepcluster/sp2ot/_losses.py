@@ -13,7 +13,8 @@ from torch import nn
 
 from ._transport import partial_ot_pseudo_labels, semantic_cost
 
-__all__ = ["ContrastiveLoss", "PseudoLabelLoss", "knn_graph", "nt_xent", "pseudo_labels"]
+__all__ = ["ContrastiveLoss", "PseudoLabelLoss", "candidate_graph", "knn_graph", "nt_xent",
+           "pseudo_labels", "restrict_graph"]
 
 
 def nt_xent(z, temperature):
@@ -43,13 +44,85 @@ def knn_graph(feats, n_neighbors):
     return sim.topk(k, dim=1).indices
 
 
+#: elements of a similarity block computed at a time by :func:`candidate_graph`
+_BLOCK = 1 << 22
+
+
+@torch.no_grad()
+def candidate_graph(feats, n_candidates):
+    """Each row's ``n_candidates`` (at most ``n - 1``) most cosine-similar
+    other rows among all rows of the unit-norm ``feats``, most similar first
+    (int32, computed in row blocks of ``_BLOCK`` similarities)."""
+    n = len(feats)
+    k = min(int(n_candidates), n - 1)
+    out = torch.empty((n, max(k, 0)), dtype=torch.int32, device=feats.device)
+    if k < 1:
+        return out
+    step = max(1, _BLOCK // n)
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        sim = feats[start:stop] @ feats.T
+        r = torch.arange(stop - start, device=feats.device)
+        sim[r, r + start] = -math.inf
+        out[start:stop] = sim.topk(k, dim=1).indices.to(torch.int32)
+    return out
+
+
+def _first_present(pos, cand, k):
+    """Each row's first ``k`` candidates with a position (``pos >= 0``), as
+    positions, and whether the row has ``k`` of them."""
+    cand = pos[cand.long()]
+    valid = cand >= 0
+    rank = valid.cumsum(1) - 1  # a candidate's place among the row's present ones
+    # the first k present candidates, in their order (the others land in a
+    # spare column k, dropped)
+    col = torch.where(valid & (rank < k), rank, k)
+    out = torch.full((len(cand), k + 1), -1, dtype=torch.long, device=cand.device)
+    out.scatter_(1, col, cand)
+    return out[:, :k], rank[:, -1] >= k - 1
+
+
+@torch.no_grad()
+def restrict_graph(candidates, feats, rows, n_neighbors):
+    """:func:`knn_graph` of ``feats[rows]``, read off the global ``candidates``.
+
+    ``candidates`` holds each row's nearest rows of all (most similar first,
+    :func:`candidate_graph` of ``feats``). A row's ``k`` nearest among
+    ``rows`` are its first ``k`` candidates in ``rows`` whenever it has ``k``
+    there, read in ``O(N k)``; the graph of a row with fewer (a small first
+    batch) is computed from its similarities to all of ``rows``. Returns the
+    ``(N, k)`` positions in ``rows``, or None for fewer than two rows.
+    """
+    N = len(rows)
+    k = min(int(n_neighbors), N - 1)
+    if k < 1:
+        return None
+    n_cand = candidates.shape[1]
+    pos = torch.full((len(candidates),), -1, dtype=torch.long, device=rows.device)
+    pos[rows] = torch.arange(N, device=rows.device)
+    # the first 2k candidates usually hold k present ones (most rows are in
+    # the memory); the rows short of k then read all their candidates
+    head = min(n_cand, 2 * k)
+    neighbors, full = _first_present(pos, candidates[:, :head][rows], k)
+    short = torch.nonzero(~full).flatten()
+    if head < n_cand and len(short):
+        neighbors[short], full[short] = _first_present(pos, candidates[rows[short]], k)
+        short = torch.nonzero(~full).flatten()
+    if len(short):
+        f = feats[rows]
+        sim = f[short] @ f.T
+        sim[torch.arange(len(short), device=sim.device), short] = -math.inf
+        neighbors[short] = sim.topk(k, dim=1).indices
+    return neighbors
+
+
 @torch.no_grad()
 def pseudo_labels(log_proba, feats, *, rho, epsilon, lam, semantic_weight, n_neighbors,
                   semantic_iter, max_iter, tol, neighbors=None):
     """Transport plan of the rows of ``log_proba`` (P2OT, plus SP2OT's
     majorisation-minimisation rounds when ``semantic_weight > 0``).
 
-    The semantic graph is ``neighbors`` when given (``knn_graph`` of the
+    The semantic graph is ``neighbors`` when given (the ``knn_graph`` of the
     rows, computed once for several solves on the same rows), else the
     ``n_neighbors`` graph of ``feats``."""
     kw = dict(epsilon=epsilon, lam=lam, max_iter=max_iter, tol=tol)
@@ -123,21 +196,24 @@ class PseudoLabelLoss(nn.Module):
         self.contrastive_temperature = contrastive_temperature
         self.rho = 1.0
         self.memory = None  # set by the TransportSchedule callback during training
-        # unit-norm rows of the space of the semantic graph (None: the
-        # projections); set by the callback during training
+        # unit-norm rows of a fixed space of the semantic graph and each
+        # row's nearest rows there (candidate_graph); None: the graph is
+        # built on the projections. Set by the callback during training
         self.graph_features = None
+        self.graph_candidates = None
 
     def _context(self, idx):
         """What both views of a batch share: the memory's rows outside the
         batch, and the semantic graph when it lives in a fixed feature space
-        (``graph_features``; the same rows give the same graph)."""
+        (read off ``graph_candidates``: the same rows give the same graph)."""
         mem = self.memory.rows(idx) if self.memory is not None else None
-        neighbors = None
+        graph = None
         if (self.semantic_weight > 0 and self.semantic_iter > 0
-                and self.graph_features is not None):
+                and self.graph_candidates is not None):
             rows = idx if mem is None else torch.cat([idx, mem[2]])
-            neighbors = knn_graph(self.graph_features[rows], self.n_neighbors)
-        return mem, neighbors
+            graph = restrict_graph(self.graph_candidates, self.graph_features, rows,
+                                   self.n_neighbors)
+        return mem, graph
 
     def codes(self, log_proba, z, idx, context=None):
         """Pseudo-labels ``N Q`` of a batch (rows of ``[batch; memory]``).

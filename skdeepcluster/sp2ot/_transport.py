@@ -1,4 +1,4 @@
-"""Pseudo-labels by progressive partial optimal transport (P2OT), log domain.
+"""Pseudo-labels by progressive partial optimal transport (P2OT).
 
 The problem (Zhang, Ren and He, ICLR 2024) transports a fraction ``rho`` of the
 mass of ``N`` samples (``1/N`` each) to ``K`` clusters::
@@ -18,8 +18,11 @@ each), KL-relaxed real columns and one exact column, solved by matrix scaling
 * virtual column: ``v_0 = (1 - rho) / (G_0^T u)`` (exact mass).
 
 ``lam = inf`` gives equal (or ``prior``-shaped) cluster masses exactly, and with
-``rho = 1`` that is SwAV's balanced Sinkhorn code. All updates run on the log
-scalings, so small ``eps`` neither overflows nor underflows.
+``rho = 1`` that is SwAV's balanced Sinkhorn code. When each row's
+``-C / eps`` spans at most 300 nats, the iterations run on ``u, v`` and the
+row-stabilised kernel in float64 (two matrix-vector products each); otherwise
+(small ``eps``, zero probabilities) on the log scalings, so that nothing
+overflows or underflows. Both give the same plan to rounding.
 
 The semantic regulariser of SP2OT (``-eta N/2 * sum_ij W_ij <Q_i, Q_j>`` for a
 neighbour graph ``W``) is concave; majorisation-minimisation linearises it at
@@ -57,6 +60,103 @@ def _check_scalar(value, name, low, high, low_open, high_open=False):
     return v
 
 
+#: the scaling runs on the kernel ``exp(-C / eps)`` itself (in float64) when
+#: each row's log kernel spans at most this much, in the log domain otherwise
+_EXP_RANGE = 300.0
+
+
+def _scale_log(M, log_a, log_b, power, log_virtual_mass, max_iter, tol):
+    """Scaling iterations on the log scalings (any kernel range). Returns
+    ``(Q, virtual, n_iter)``."""
+    N, K = M.shape
+    dev, dt = M.device, M.dtype
+    partial = log_virtual_mass > -math.inf
+    g = torch.zeros(K, device=dev, dtype=dt)  # log column scalings
+    h = torch.zeros((), device=dev, dtype=dt)  # log scaling of the virtual column
+    f = None
+    n_iter = 0
+    for n_iter in range(1, int(max_iter) + 1):
+        # rows: each sample's total (real + virtual) mass is exactly 1/N
+        scores = M + g
+        if partial:
+            row_lse = torch.logaddexp(torch.logsumexp(scores, 1), h)
+        else:
+            row_lse = torch.logsumexp(scores, 1)
+        f = log_a - row_lse
+        # real columns: KL-relaxed towards rho * prior
+        g_new = power * (log_b - torch.logsumexp(M + f[:, None], 0))
+        # the virtual column takes exactly 1 - rho
+        if partial:
+            h = log_virtual_mass - torch.logsumexp(f, 0)
+        # convergence is checked every few iterations (each check synchronises
+        # an accelerator with the host)
+        check = tol > 0 and (n_iter % _CHECK_EVERY == 0 or n_iter == max_iter)
+        delta = float((g_new - g).abs().max()) if check else math.inf
+        g = g_new
+        if delta <= tol:
+            break
+    # final row update so that every row marginal holds exactly
+    scores = M + g
+    if partial:
+        row_lse = torch.logaddexp(torch.logsumexp(scores, 1), h)
+    else:
+        row_lse = torch.logsumexp(scores, 1)
+    f = log_a - row_lse
+    Q = torch.exp(M + f[:, None] + g[None, :])
+    virtual = torch.exp(f + h) if partial else torch.zeros(N, device=dev, dtype=dt)
+    return Q, virtual, n_iter
+
+
+def _scale_exp(M, log_a, log_b, power, log_virtual_mass, max_iter, tol):
+    """The same iterations as :func:`_scale_log` on the scalings themselves,
+    ``u = exp(f)``, ``v = exp(g)``, ``w = exp(h)``, with the kernel
+    ``exp(M)`` stabilised row by row and held in float64: two matrix-vector
+    products an iteration instead of log-sum-exps. Returns None (the caller
+    then runs the log domain) when a row's log kernel spans more than
+    ``_EXP_RANGE`` or a scaling leaves the floating-point range."""
+    N, K = M.shape
+    dt = M.dtype
+    partial = log_virtual_mass > -math.inf
+    W = M.double()
+    top, low = W.max(1).values, W.min(1).values
+    if partial:  # the virtual cluster's log kernel is 0
+        top, low = top.clamp(min=0.0), low.clamp(max=0.0)
+    if not bool((top - low).max() <= _EXP_RANGE):
+        return None
+    G = torch.exp(W - top[:, None])  # row i scaled by exp(-top_i), folded into u_i
+    G0 = torch.exp(-top) if partial else None
+    a = math.exp(log_a)
+    b = torch.exp(log_b.double())
+    virtual_mass = math.exp(log_virtual_mass)
+    v = torch.ones(K, device=M.device, dtype=torch.float64)
+    w = torch.ones((), device=M.device, dtype=torch.float64)
+    n_iter = 0
+    for n_iter in range(1, int(max_iter) + 1):
+        row = G @ v
+        if partial:
+            row = row + G0 * w
+        u = a / row
+        v_new = b / (u @ G)
+        if power != 1.0:
+            v_new = v_new ** power
+        if partial:
+            w = virtual_mass / (u @ G0)
+        check = tol > 0 and (n_iter % _CHECK_EVERY == 0 or n_iter == max_iter)
+        delta = float((torch.log(v_new) - torch.log(v)).abs().max()) if check else math.inf
+        v = v_new
+        if delta <= tol:
+            break
+    row = G @ v
+    if partial:
+        row = row + G0 * w
+    u = a / row
+    Q = u[:, None] * G * v[None, :]
+    if not bool(torch.isfinite(Q).all() & torch.isfinite(u).all()):
+        return None
+    virtual = (u * G0 * w) if partial else torch.zeros_like(u)
+    return Q.to(dt), virtual.to(dt), n_iter
+
+
 @torch.no_grad()
 def partial_ot_pseudo_labels(log_proba, rho=1.0, *, epsilon=0.1, lam=1.0, prior=None,
                              max_iter=100, tol=1e-6, return_virtual=False,
@@ -64,8 +164,9 @@ def partial_ot_pseudo_labels(log_proba, rho=1.0, *, epsilon=0.1, lam=1.0, prior=
     """Pseudo-labels from predictions by progressive partial optimal transport.
 
     Solves the entropic P2OT problem (see the module docstring) for the cost
-    ``C = -log_proba`` by log-domain scaling with a virtual cluster that
-    absorbs the untransported mass ``1 - rho``.
+    ``C = -log_proba`` by matrix scaling with a virtual cluster that
+    absorbs the untransported mass ``1 - rho`` (on the scalings themselves
+    while the kernel's range allows, on their logs otherwise).
 
     Parameters
     ----------
@@ -159,41 +260,15 @@ def partial_ot_pseudo_labels(log_proba, rho=1.0, *, epsilon=0.1, lam=1.0, prior=
     partial = rho < 1.0
     log_virtual_mass = math.log1p(-rho) if partial else -math.inf
 
-    g = torch.zeros(K, device=dev, dtype=dt)  # log column scalings
-    h = torch.zeros((), device=dev, dtype=dt)  # log scaling of the virtual column
-    f = None
-    n_iter = 0
-    for n_iter in range(1, int(max_iter) + 1):
-        # rows: each sample's total (real + virtual) mass is exactly 1/N
-        scores = M + g
-        if partial:
-            row_lse = torch.logaddexp(torch.logsumexp(scores, 1), h)
-        else:
-            row_lse = torch.logsumexp(scores, 1)
-        f = log_a - row_lse
-        # real columns: KL-relaxed towards rho * prior
-        g_new = power * (log_b - torch.logsumexp(M + f[:, None], 0))
-        # the virtual column takes exactly 1 - rho
-        if partial:
-            h = log_virtual_mass - torch.logsumexp(f, 0)
-        # convergence is checked every few iterations (each check synchronises
-        # an accelerator with the host)
-        check = tol > 0 and (n_iter % _CHECK_EVERY == 0 or n_iter == max_iter)
-        delta = float((g_new - g).abs().max()) if check else math.inf
-        g = g_new
-        if delta <= tol:
-            break
-    # final row update so that every row marginal holds exactly
-    scores = M + g
-    if partial:
-        row_lse = torch.logaddexp(torch.logsumexp(scores, 1), h)
-    else:
-        row_lse = torch.logsumexp(scores, 1)
-    f = log_a - row_lse
-    Q = torch.exp(M + f[:, None] + g[None, :])
+    solved = None
+    if _EXP_RANGE > 0:
+        solved = _scale_exp(M, log_a, log_b, power, log_virtual_mass, max_iter, tol)
+    if solved is None:
+        solved = _scale_log(M, log_a, log_b, power, log_virtual_mass, max_iter, tol)
+    Q, virtual, n_iter = solved
     out = [Q]
     if return_virtual:
-        out.append(torch.exp(f + h) if partial else torch.zeros(N, device=dev, dtype=dt))
+        out.append(virtual)
     if not was_tensor:
         out = [o.numpy() for o in out]
     if return_n_iter:
