@@ -65,6 +65,13 @@ def _check_scalar(value, name, low, high, low_open, high_open=False):
 _EXP_RANGE = 300.0
 
 
+def _row_lse(M, g, h, partial):
+    """Log of each row's mass under the column scalings ``g`` (plus the
+    virtual column's ``h`` when ``partial``)."""
+    row = torch.logsumexp(M + g, 1)
+    return torch.logaddexp(row, h) if partial else row
+
+
 def _scale_log(M, log_a, log_b, power, log_virtual_mass, max_iter, tol):
     """Scaling iterations on the log scalings (any kernel range). Returns
     ``(Q, virtual, n_iter)``."""
@@ -77,12 +84,7 @@ def _scale_log(M, log_a, log_b, power, log_virtual_mass, max_iter, tol):
     n_iter = 0
     for n_iter in range(1, int(max_iter) + 1):
         # rows: each sample's total (real + virtual) mass is exactly 1/N
-        scores = M + g
-        if partial:
-            row_lse = torch.logaddexp(torch.logsumexp(scores, 1), h)
-        else:
-            row_lse = torch.logsumexp(scores, 1)
-        f = log_a - row_lse
+        f = log_a - _row_lse(M, g, h, partial)
         # real columns: KL-relaxed towards rho * prior
         g_new = power * (log_b - torch.logsumexp(M + f[:, None], 0))
         # the virtual column takes exactly 1 - rho
@@ -96,12 +98,7 @@ def _scale_log(M, log_a, log_b, power, log_virtual_mass, max_iter, tol):
         if delta <= tol:
             break
     # final row update so that every row marginal holds exactly
-    scores = M + g
-    if partial:
-        row_lse = torch.logaddexp(torch.logsumexp(scores, 1), h)
-    else:
-        row_lse = torch.logsumexp(scores, 1)
-    f = log_a - row_lse
+    f = log_a - _row_lse(M, g, h, partial)
     Q = torch.exp(M + f[:, None] + g[None, :])
     virtual = torch.exp(f + h) if partial else torch.zeros(N, device=dev, dtype=dt)
     return Q, virtual, n_iter
