@@ -31,6 +31,15 @@ def nt_xent(z, temperature):
     return F.cross_entropy(sim, target)
 
 
+def _most_similar_others(queries, feats, own, k):
+    """Indices of the ``k`` rows of ``feats`` most similar (dot product) to
+    each row of ``queries``, most similar first, leaving out each query's own
+    row ``own[i]`` of ``feats``."""
+    sim = queries @ feats.T
+    sim[torch.arange(len(queries), device=sim.device), own] = -math.inf
+    return sim.topk(k, dim=1).indices
+
+
 @torch.no_grad()
 def knn_graph(feats, n_neighbors):
     """Each row's ``n_neighbors`` (at most ``N - 1``) most cosine-similar other
@@ -39,9 +48,7 @@ def knn_graph(feats, n_neighbors):
     k = min(int(n_neighbors), len(feats) - 1)
     if k < 1:
         return None
-    sim = feats @ feats.T
-    sim.fill_diagonal_(-math.inf)
-    return sim.topk(k, dim=1).indices
+    return _most_similar_others(feats, feats, torch.arange(len(feats), device=feats.device), k)
 
 
 #: elements of a similarity block computed at a time by :func:`candidate_graph`
@@ -61,10 +68,8 @@ def candidate_graph(feats, n_candidates):
     step = max(1, _BLOCK // n)
     for start in range(0, n, step):
         stop = min(start + step, n)
-        sim = feats[start:stop] @ feats.T
-        r = torch.arange(stop - start, device=feats.device)
-        sim[r, r + start] = -math.inf
-        out[start:stop] = sim.topk(k, dim=1).indices.to(torch.int32)
+        own = torch.arange(start, stop, device=feats.device)
+        out[start:stop] = _most_similar_others(feats[start:stop], feats, own, k).to(torch.int32)
     return out
 
 
@@ -110,9 +115,7 @@ def restrict_graph(candidates, feats, rows, n_neighbors):
         short = torch.nonzero(~full).flatten()
     if len(short):
         f = feats[rows]
-        sim = f[short] @ f.T
-        sim[torch.arange(len(short), device=sim.device), short] = -math.inf
-        neighbors[short] = sim.topk(k, dim=1).indices
+        neighbors[short] = _most_similar_others(f[short], f, short, k)
     return neighbors
 
 
