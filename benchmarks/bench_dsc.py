@@ -11,6 +11,9 @@ Fashion suite (``--gpu-suite``, about 90-120 s on one H100; on a CPU with
 ``--device cpu``, tens of minutes): Fashion-MNIST, a random 10,000-image subset
 in dense mode and all 70,000 images in subsample mode, DSC beside k-means.
 Writes ``benchmarks/results/dsc_gpu.md`` (``dsc_fashion_cpu.md`` on a CPU).
+``--defaults --n-dense 0`` fits only all 70,000 images with every DSC default
+(``mode="auto"``: a 5,000-image subsample) and writes ``dsc_fashion_cpu_all.md``
+on a CPU.
 
 Examples::
 
@@ -18,6 +21,7 @@ Examples::
     python benchmarks/bench_dsc.py --quick              # small smoke run
     python benchmarks/bench_dsc.py --device cuda --gpu-suite
     python benchmarks/bench_dsc.py --device cpu --gpu-suite --threads 2 --n-subsample 5000
+    python benchmarks/bench_dsc.py --gpu-suite --defaults --n-dense 0 --threads 1  # 70k, CPU
 """
 
 import argparse
@@ -255,22 +259,28 @@ def noise_sweep(args, levels=(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8), n=1000):
 
 def gpu_suite(args):
     quick = args.quick
-    n_dense = args.n_dense or (600 if quick else 10_000)
+    n_dense = args.n_dense if args.n_dense is not None else (600 if quick else 10_000)
     n_all = 2000 if quick else args.n_all
     if args.defaults:
         # DSC as a user gets it: no caps (pretraining 100 epochs in batches of 256, ...)
         pre = None
+    # with --defaults and no --n-subsample the all-images run keeps DSC's own
+    # mode="auto" (a subsample of n_subsample=None -> min(5000, max_dense_samples))
+    auto_all = args.defaults and args.n_subsample is None and not quick
     n_sub = args.n_subsample or (300 if quick else 10_000)
     if not args.defaults:
         pre = 5 if quick else 20
-    fm10 = load_fashion_mnist(n_samples=n_dense, random_state=0)
-    X10, y10 = fm10.data.astype(np.float32), fm10.target
-    datasets = [(f"Fashion-MNIST subset ({len(X10)}), dense", X10, y10, 10)]
+    datasets, dense_id = [], None
+    if n_dense != 0:  # 0 skips the dense subset
+        fm10 = load_fashion_mnist(n_samples=n_dense, random_state=0)
+        X10, y10 = fm10.data.astype(np.float32), fm10.target
+        datasets.append((f"Fashion-MNIST subset ({len(X10)}), dense", X10, y10, 10))
+        dense_id = id(X10)
     if n_all != 0:  # 0 skips the all-images run
         fm = load_fashion_mnist(n_samples=n_all, random_state=0)
         Xa, ya = fm.data.astype(np.float32), fm.target
-        datasets.append((f"Fashion-MNIST all ({len(Xa)}), subsample {n_sub}", Xa, ya, 10))
-    dense_id = id(X10)
+        datasets.append((f"Fashion-MNIST all ({len(Xa)}), "
+                         + ("mode auto" if auto_all else f"subsample {n_sub}"), Xa, ya, 10))
 
     def dsc(X, k, seed):
         if X is None:
@@ -289,6 +299,8 @@ def gpu_suite(args):
         caps["sizes"] = True
         if id(X) == dense_id:
             return dsc_method(args.device, mode="dense", **caps)(X, k, seed)
+        if auto_all:
+            return dsc_method(args.device, **caps)(X, k, seed)
         return dsc_method(args.device, mode="subsample", n_subsample=n_sub, **caps)(X, k, seed)
 
     def kmeans(X, k, seed):
@@ -324,6 +336,7 @@ def gpu_suite(args):
            "shared with other jobs"),
     ]
     name = (("dsc_gpu" if gpu else "dsc_fashion_cpu") + ("_quick" if quick else "")
+            + ("_all" if n_dense == 0 else "")
             + ("" if args.stage2_epochs is None or args.no_stage2
                else f"_stage2_{args.stage2_epochs}") + ".md")
     write(os.path.join(HERE, "results", name),
@@ -354,11 +367,13 @@ def main():
                    help="Fashion-MNIST suite: cap of stage 2 (structured_norm_max_epochs)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--n-dense", type=int, default=None,
-                   help="GPU suite: size of the dense Fashion-MNIST subset (default 10000)")
+                   help="GPU suite: size of the dense Fashion-MNIST subset (default 10000; "
+                   "0 skips it)")
     p.add_argument("--n-all", type=int, default=None,
                    help="GPU suite: rows of the 'all' run (default: all 70,000; 0 skips it)")
     p.add_argument("--n-subsample", type=int, default=None,
-                   help="GPU suite: subsample of the 70,000-image run (default 10000)")
+                   help="GPU suite: subsample of the 70,000-image run (default 10000; with "
+                   "--defaults: DSC's own mode='auto')")
     args = p.parse_args()
     if args.seeds is None:
         args.seeds = [0] if args.gpu_suite else [0, 1, 2]
