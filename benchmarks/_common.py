@@ -108,3 +108,24 @@ def summarise(rows, key="method", metrics=("ACC", "NMI", "ARI", "seconds")):
                 row[m + " (min-max)"] = f"{vals.min():.3f}-{vals.max():.3f}"
         out.append(row)
     return out
+
+
+def behind_peer_summary(acc, methods, peer):
+    """Rows ``| suite (n) | method | median ACC | peer median | median diff | > 1 pt
+    behind |`` for the suites dev, validation and both, from ``acc = {table:
+    (suite, {column: mean ACC})}``; a table counts as behind when the method's
+    ACC is more than 0.01 below ``peer``'s."""
+    out = []
+    for role in ("dev", "validation", "both"):
+        names = [n for n, (r, _) in acc.items() if role in ("both", r)]
+        if not names:
+            continue
+        for c in methods:
+            d = np.array([acc[n][1][c] - acc[n][1][peer] for n in names])
+            behind = [f"{n} ({100 * v:+.1f})" for n, v in zip(names, d) if v < -0.01]
+            out.append(
+                f"| {role} ({len(names)}) | {c} | "
+                f"{np.median([acc[n][1][c] for n in names]):.3f} | "
+                f"{np.median([acc[n][1][peer] for n in names]):.3f} | "
+                f"{100 * np.median(d):+.1f} | {len(behind)}: {', '.join(behind) or '-'} |")
+    return out

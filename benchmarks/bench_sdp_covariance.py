@@ -34,7 +34,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from _common import git_revision, write_section  # noqa: E402
+from _common import behind_peer_summary, git_revision, write_section  # noqa: E402
 from _tables import SUITE, TABLES, VALIDATION, load_table  # noqa: E402
 from sklearn.mixture import GaussianMixture  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
@@ -90,19 +90,7 @@ def render(cache, seeds, command):
     head = ("| table | suite | " + " | ".join(cols)
             + " | iLA-SDP BIC picks | GMM BIC picks | iLA-SDP s (4 fits) |\n"
             + "|---" * (len(cols) + 5) + "|")
-    summary = []
-    for role in ("dev", "validation", "both"):
-        names = [n for n, (r, _) in acc.items() if role in ("both", r)]
-        if not names:
-            continue
-        for c in ("iLA-SDP full", "iLA-SDP BIC"):
-            d = np.array([acc[n][1][c] - acc[n][1]["GMM full"] for n in names])
-            behind = [f"{n} ({100 * v:+.1f})" for n, v in zip(names, d) if v < -0.01]
-            summary.append(
-                f"| {role} ({len(names)}) | {c} | "
-                f"{np.median([acc[n][1][c] for n in names]):.3f} | "
-                f"{np.median([acc[n][1]['GMM full'] for n in names]):.3f} | "
-                f"{100 * np.median(d):+.1f} | {len(behind)}: {', '.join(behind) or '-'} |")
+    summary = behind_peer_summary(acc, ("iLA-SDP full", "iLA-SDP BIC"), "GMM full")
     body = (
         "K = the number of known classes; ACC = Hungarian accuracy, mean over "
         f"{seeds} seeds. iLA-SDP gets X as it is (it z-scores internally), every "

@@ -34,7 +34,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from _common import git_revision, write_section  # noqa: E402
+from _common import behind_peer_summary, git_revision, write_section  # noqa: E402
 from _tables import SUITE, VALIDATION, load_table  # noqa: E402
 from sklearn.mixture import GaussianMixture  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
@@ -87,19 +87,7 @@ def render(cache, regs, seeds, command):
     head = ("| table | suite | GMM full, 10 starts | "
             + " | ".join(f"iLA-SDP reg_covar {c}" for c in cols[1:]) + " |\n"
             + "|---" * (len(cols) + 2) + "|")
-    summary = []
-    for role in ("dev", "validation", "both"):
-        names = [n for n, (r, _) in acc.items() if role in ("both", r)]
-        if not names:
-            continue
-        for c in cols[1:]:
-            d = np.array([acc[n][1][c] - acc[n][1]["GMM"] for n in names])
-            behind = [f"{n} ({100 * v:+.1f})" for n, v in zip(names, d) if v < -0.01]
-            summary.append(
-                f"| {role} ({len(names)}) | {c} | "
-                f"{np.median([acc[n][1][c] for n in names]):.3f} | "
-                f"{np.median([acc[n][1]['GMM'] for n in names]):.3f} | "
-                f"{100 * np.median(d):+.1f} | {len(behind)}: {', '.join(behind) or '-'} |")
+    summary = behind_peer_summary(acc, cols[1:], "GMM")
     body = (
         "K = the number of known classes; ACC = Hungarian accuracy, mean over "
         f"{seeds} seeds. iLA-SDP (full covariances, every other parameter at its "
