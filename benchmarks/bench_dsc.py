@@ -13,7 +13,8 @@ in dense mode and all 70,000 images in subsample mode, DSC beside k-means.
 Writes ``benchmarks/results/dsc_gpu.md`` (``dsc_fashion_cpu.md`` on a CPU).
 ``--defaults --n-dense 0`` fits only all 70,000 images with every DSC default
 (``mode="auto"``: a 5,000-image subsample) and writes ``dsc_fashion_cpu_all.md``
-on a CPU.
+on a CPU (``dsc_fashion_cpu_all_<n>.md`` with ``--n-all <n>``: a random n-image subset,
+e.g. 10,000, which ``mode="auto"`` fits on a 5,000-image subsample on a CPU).
 
 Examples::
 
@@ -279,7 +280,8 @@ def gpu_suite(args):
     if n_all != 0:  # 0 skips the all-images run
         fm = load_fashion_mnist(n_samples=n_all, random_state=0)
         Xa, ya = fm.data.astype(np.float32), fm.target
-        datasets.append((f"Fashion-MNIST all ({len(Xa)}), "
+        datasets.append((("Fashion-MNIST all" if len(Xa) == 70_000 else "Fashion-MNIST subset")
+                         + f" ({len(Xa)}), "
                          + ("mode auto" if auto_all else f"subsample {n_sub}"), Xa, ya, 10))
 
     def dsc(X, k, seed):
@@ -337,6 +339,7 @@ def gpu_suite(args):
     ]
     name = (("dsc_gpu" if gpu else "dsc_fashion_cpu") + ("_quick" if quick else "")
             + ("_all" if n_dense == 0 else "")
+            + (f"_{n_all}" if n_dense == 0 and args.n_all not in (None, 70_000) else "")
             + ("" if args.stage2_epochs is None or args.no_stage2
                else f"_stage2_{args.stage2_epochs}") + ".md")
     write(os.path.join(HERE, "results", name),

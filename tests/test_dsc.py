@@ -139,6 +139,31 @@ def test_subsample_mode(subspaces):
     np.testing.assert_array_equal(m.labels_[rest], m.predict(X[rest]))
 
 
+def test_dense_sample_cap_depends_on_device_and_width():
+    from skdeepcluster.dsc._estimator import dense_sample_cap
+    cpu, gpu = torch.device("cpu"), torch.device("cuda", 0)
+    assert dense_sample_cap("auto", cpu, 784) == 5050  # sqrt(2e10 / 784)
+    assert dense_sample_cap("auto", cpu, 3072) < dense_sample_cap("auto", cpu, 784)
+    assert dense_sample_cap("auto", cpu, 16) == 20000
+    assert dense_sample_cap("auto", gpu, 784) == 20000
+    assert dense_sample_cap(6000, cpu, 784) == 6000
+
+
+def test_auto_mode_subsamples_above_the_cpu_cap():
+    # 5,001 rows of width 800 on the CPU: "auto" caps dense fits at
+    # sqrt(2e10 / 800) = 5,000 rows there, so the fit runs on the subsample
+    # (and never forms a 5,001^2 matrix)
+    rng = np.random.RandomState(0)
+    centres = rng.randn(3, 800) * 3
+    y = np.repeat(np.arange(3), 1667)
+    X = (centres[y] + rng.randn(len(y), 800) * 0.3).astype(np.float32)
+    m = DSC(n_clusters=3, n_subsample=60, pretrain_max_epochs=2,
+            self_expression_max_epochs=3, structured_norm_max_epochs=0,
+            random_state=0).fit(X)
+    assert m.coef_.shape == (60, 60) and m.labels_.shape == (5001,)
+    assert clustering_accuracy(y, m.labels_) >= 0.95
+
+
 def test_dscnet_postprocess(subspaces):
     X, y = subspaces
     m = DSC(n_clusters=5, postprocess="dscnet", pretrain_max_epochs=30,

@@ -66,6 +66,49 @@ def dense_memory_bytes(n_samples, layer_dims=(), coef_solver="closed_form", stru
     return 32 * n * n + 16 * n * int(sum(layer_dims))
 
 
+#: ``max_dense_samples="auto"`` on a GPU: the memory estimate is the real limit there.
+_GPU_MAX_DENSE = 20000
+#: ... and on the CPU: dense while ``n^2 d`` (the arithmetic of one stage-2
+#: epoch's ``C X``, forward and backward) stays below this, and at most
+#: ``_GPU_MAX_DENSE`` rows. Measured with one thread: Fashion-MNIST images
+#: (d = 784) about 5 s an epoch at 5,000 rows, 12-22 s at 10,000
+#: (``benchmarks/results/dsc_scaling_cpu.md``); 2e10 is 5,050 such images.
+_CPU_DENSE_WORK = 2e10
+
+
+def dense_sample_cap(max_dense_samples, device, n_features):
+    """Largest ``n`` fitted densely by ``mode="auto"``.
+
+    Parameters
+    ----------
+    max_dense_samples : int or "auto"
+        The estimator's parameter; an int is returned as it is.
+    device : str or torch.device
+        The resolved device of the fit.
+    n_features : int
+        Width ``d`` of the rows the self-expression sees.
+
+    Returns
+    -------
+    int
+        ``max_dense_samples`` itself, or for ``"auto"`` 20,000 on a GPU and
+        ``min(20000, sqrt(2e10 / d))`` on the CPU.
+
+    Examples
+    --------
+    >>> from skdeepcluster.dsc._estimator import dense_sample_cap
+    >>> dense_sample_cap("auto", "cpu", 784), dense_sample_cap("auto", "cpu", 16)
+    (5050, 20000)
+    >>> dense_sample_cap("auto", "cuda:0", 784), dense_sample_cap(800, "cpu", 784)
+    (20000, 800)
+    """
+    if max_dense_samples != "auto":
+        return int(max_dense_samples)
+    if torch.device(device).type != "cpu":
+        return _GPU_MAX_DENSE
+    return int(min(_GPU_MAX_DENSE, np.sqrt(_CPU_DENSE_WORK / max(int(n_features), 1))))
+
+
 #: ``affine="auto"`` fits a table affinely when its rows sit this far from the
 #: origin relative to their spread (:func:`offset_ratio`). Measured: 2.6-20.6
 #: on the 14 tables of ``benchmarks/_tables.py``, 1.5 for digits as a table,
@@ -245,8 +288,10 @@ class DSC(BaseDeepClusterer):
     Memory: the closed-form ``C`` costs about ``12 n^2`` bytes at the
     post-processing (:func:`dense_memory_bytes`): 1.2 GB for 10,000 rows,
     4.8 GB for 20,000; a trained ``C`` with its gradient and Adam state
-    (stage 1 with a trained ``C``, or stage 2) about ``32 n^2``. Above ``max_dense_samples`` rows, or beyond the
-    memory estimate (``mode="auto"``), the model is fitted on a random
+    (stage 1 with a trained ``C``, or stage 2) about ``32 n^2``. Above
+    ``max_dense_samples`` rows (20,000 on a GPU by default; on the CPU
+    about 5,000 for 28x28 images and 20,000 for tables of a few dozen features),
+    or beyond the memory estimate (``mode="auto"``), the model is fitted on a random
     subsample of ``n_subsample`` rows and the other rows are assigned by
     nearest subspace.
 
@@ -369,10 +414,18 @@ class DSC(BaseDeepClusterer):
         ``max_dense_samples`` rows (and within the memory estimate), subsample
         above.
     n_subsample : int or None, default=None
-        Rows of the subsample; None uses ``min(5000, max_dense_samples)``,
-        lowered if the memory estimate demands it.
-    max_dense_samples : int, default=20000
-        Largest ``n`` fitted densely by ``mode="auto"``.
+        Rows of the subsample; None uses ``min(5000, max_dense_samples)``
+        (``max_dense_samples`` resolved for the device), lowered if the memory
+        estimate demands it.
+    max_dense_samples : int or "auto", default="auto"
+        Largest ``n`` fitted densely by ``mode="auto"``. ``"auto"`` is
+        20000 on a GPU. On the CPU it is the largest ``n`` with
+        ``n^2 d <= 2e10`` (``d`` the number of features), at most 20000:
+        each stage-2 epoch multiplies the ``n x n`` matrix ``C`` with the
+        ``n x d`` input, so 10,000 Fashion-MNIST images (``d = 784``) took
+        12-22 s an epoch on one thread and a dense default fit more than 40
+        minutes; "auto" fits them on a subsample of 5,000 instead, while
+        tables of a few dozen features stay dense up to 20,000 rows.
     max_memory : int or None, default=None
         Bytes the dense fit may use; None is 90% of the free GPU memory, or 50%
         of the available RAM on the CPU.
@@ -492,7 +545,8 @@ class DSC(BaseDeepClusterer):
         "fallback": [StrOptions({"kmeans"}), None],
         "mode": [StrOptions({"auto", "dense", "subsample"})],
         "n_subsample": [Interval(Integral, 2, None, closed="left"), None],
-        "max_dense_samples": [Interval(Integral, 2, None, closed="left")],
+        "max_dense_samples": [Interval(Integral, 2, None, closed="left"),
+                              StrOptions({"auto"})],
         "max_memory": [_INT, None],
     }
     _seed_names = ("module", "pretrain", "self_expression", "structured_norm",
@@ -507,7 +561,7 @@ class DSC(BaseDeepClusterer):
                  coef_norm="l2", dscnet_params=None, angular_power=None, kmeans_n_init=20,
                  fallback="kmeans", mode="auto",
                  n_subsample=None,
-                 max_dense_samples=20000, max_memory=None, device="cpu",
+                 max_dense_samples="auto", max_memory=None, device="cpu",
                  random_state=None, verbose=0):
         self.n_clusters = n_clusters
         self.n_retained = n_retained
@@ -630,6 +684,7 @@ class DSC(BaseDeepClusterer):
         self.lam_ = None
 
         # dense or subsample
+        max_dense = dense_sample_cap(self.max_dense_samples, device, d)
         limit = self.max_memory if self.max_memory is not None else _available_memory(device)
         solver = self.coef_solver
         stage2 = self.structured_norm_max_epochs > 0 and K > 1
@@ -645,13 +700,13 @@ class DSC(BaseDeepClusterer):
         elif self.mode == "subsample":
             dense = False
         else:
-            dense = n <= self.max_dense_samples and need <= limit
+            dense = n <= max_dense and need <= limit
         if dense:
             fit_idx = np.arange(n)
         else:
             m = self.n_subsample
             if m is None:
-                m = min(5000, self.max_dense_samples, n)
+                m = min(5000, max_dense, n)
                 while m > 2 * K and dense_memory_bytes(m, layer_dims, solver, stage2) > limit:
                     m = int(m * 0.8)
             m = min(int(m), n)
