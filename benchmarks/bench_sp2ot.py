@@ -198,6 +198,11 @@ def longtail(args, command):
             if not args.no_depict:
                 rows.append(dict(data=name, **run_depict(X, y, k, seed, device=args.device,
                                                          **base, **depict_kw)))
+            for extra in args.depict_extra:
+                key, value = extra.split("=", 1)
+                rows.append(dict(data=name, **run_depict(
+                    X, y, k, seed, name=f"DEPICT ({key}={value})", device=args.device,
+                    **base, **{**depict_kw, key: eval(value)})))
     out = []
     for name, *_ in sets:
         for r in summarise([r for r in rows if r["data"] == name],
@@ -211,7 +216,11 @@ def longtail(args, command):
             "'head'/'medium'/'tail' over the largest, middle and smallest third of the "
             "classes (the split the P2OT papers use). SP2OT with its defaults "
             "(progressive partial transport) and with `transport='balanced'` (SwAV's "
-            "equal-size codes); KMeans on the scaled pixels; DEPICT with its defaults. "
+            "equal-size codes); KMeans on the scaled pixels; DEPICT with its defaults"
+            + (" and with other phase-B starts (rows 'DEPICT (init=...)'; digits are "
+               "tables to DEPICT here, so its default start is 'input_kmeans_balanced')"
+               if args.depict_extra else "")
+            + ". "
             f"Median over seeds {args.seeds}; seconds on a shared, loaded 2-core CPU.\n\n"
             + table(out, LT_COLUMNS))
     write_section(args.section or "sp2ot_longtail", "SP2OT on long-tailed data (CPU)",
@@ -496,6 +505,9 @@ def main(argv=None):
     p.add_argument("--extra", nargs="*", default=[],
                    help="longtail, embeddings: extra SP2OT rows as PARAM=VALUE "
                         "(e.g. lam=0.1)")
+    p.add_argument("--depict-extra", nargs="*", default=[],
+                   help="longtail: extra DEPICT rows as PARAM=VALUE "
+                        "(e.g. \"init='input_kmeans'\")")
     p.add_argument("--only-extra", action="store_true",
                    help="embeddings: run only the --extra rows (give --section)")
     p.add_argument("--tables", nargs="*", default=None)
