@@ -98,6 +98,17 @@ def imbalance_scores(y, labels):
     return out
 
 
+def extra_variants(extras, method):
+    """``(row name, settings)`` of each ``PARAM=VALUE`` of ``--extra`` /
+    ``--depict-extra`` (VALUE a Python literal), e.g. ``("SP2OT (lam=0.1)",
+    {"lam": 0.1})``."""
+    out = []
+    for extra in extras:
+        key, value = extra.split("=", 1)
+        out.append((f"{method} ({key}={value})", {key: eval(value)}))
+    return out
+
+
 def long_tailed(X, y, ratio, seed=0):
     """Subset with an exponential class profile: class i of C (in a random
     order) keeps ``n_max * ratio ** (-i / (C - 1))`` rows, ``n_max`` the size of
@@ -190,19 +201,17 @@ def longtail(args, command):
             rows.append(dict(data=name, **run_sp2ot(
                 X, y, k, seed, name="SP2OT (transport='balanced')",
                 transport="balanced", device=args.device, **base, **kw)))
-            for extra in args.extra:
-                key, value = extra.split("=", 1)
+            for label, setting in extra_variants(args.extra, "SP2OT"):
                 rows.append(dict(data=name, **run_sp2ot(
-                    X, y, k, seed, name=f"SP2OT ({key}={value})",
-                    device=args.device, **base, **{**kw, key: eval(value)})))
+                    X, y, k, seed, name=label, device=args.device, **base,
+                    **{**kw, **setting})))
             if not args.no_depict:
                 rows.append(dict(data=name, **run_depict(X, y, k, seed, device=args.device,
                                                          **base, **depict_kw)))
-            for extra in args.depict_extra:
-                key, value = extra.split("=", 1)
+            for label, setting in extra_variants(args.depict_extra, "DEPICT"):
                 rows.append(dict(data=name, **run_depict(
-                    X, y, k, seed, name=f"DEPICT ({key}={value})", device=args.device,
-                    **base, **{**depict_kw, key: eval(value)})))
+                    X, y, k, seed, name=label, device=args.device, **base,
+                    **{**depict_kw, **setting})))
     out = []
     for name, *_ in sets:
         for r in summarise([r for r in rows if r["data"] == name],
@@ -422,9 +431,7 @@ def embeddings(args, command):
         variants.append(("SP2OT (transport='balanced')", dict(transport="balanced")))
         if args.only_extra:
             variants = []
-        for extra in args.extra:
-            key, value = extra.split("=", 1)
-            variants.append((f"SP2OT ({key}={value})", {key: eval(value)}))
+        variants += extra_variants(args.extra, "SP2OT")
         Xstd = StandardScaler().fit_transform(X)
         for seed in args.seeds:
             if not args.only_extra:

@@ -151,7 +151,8 @@ def test_dense_sample_cap_depends_on_device_and_width():
 
 def test_auto_mode_subsamples_above_the_cpu_cap():
     # 5,001 rows of width 800 on the CPU: "auto" caps dense fits at
-    # sqrt(2e10 / 800) = 5,000 rows there, so the fit runs on the subsample
+    # sqrt(2e10 / 800) = 5,000 rows there (fewer if the affine model adds a
+    # column), so the fit runs on the subsample
     # (and never forms a 5,001^2 matrix)
     rng = np.random.RandomState(0)
     centres = rng.randn(3, 800) * 3

@@ -66,11 +66,11 @@ def dense_memory_bytes(n_samples, layer_dims=(), coef_solver="closed_form", stru
     return 32 * n * n + 16 * n * int(sum(layer_dims))
 
 
-#: ``max_dense_samples="auto"`` on a GPU: the memory estimate is the real limit there.
-_GPU_MAX_DENSE = 20000
-#: ... and on the CPU: dense while ``n^2 d`` (the arithmetic of one stage-2
-#: epoch's ``C X``, forward and backward) stays below this, and at most
-#: ``_GPU_MAX_DENSE`` rows. Measured with one thread: Fashion-MNIST images
+#: ``max_dense_samples="auto"``: at most this many rows on any device (on a
+#: GPU the memory estimate is the real limit) ...
+_MAX_DENSE = 20000
+#: ... and on the CPU only while ``n^2 d`` (the arithmetic of one stage-2
+#: epoch's ``C X``, forward and backward) stays below this. Measured with one thread: Fashion-MNIST images
 #: (d = 784) about 5 s an epoch at 5,000 rows, 12-22 s at 10,000
 #: (``benchmarks/results/dsc_scaling_cpu.md``); 2e10 is 5,050 such images.
 _CPU_DENSE_WORK = 2e10
@@ -105,8 +105,8 @@ def dense_sample_cap(max_dense_samples, device, n_features):
     if max_dense_samples != "auto":
         return int(max_dense_samples)
     if torch.device(device).type != "cpu":
-        return _GPU_MAX_DENSE
-    return int(min(_GPU_MAX_DENSE, np.sqrt(_CPU_DENSE_WORK / max(int(n_features), 1))))
+        return _MAX_DENSE
+    return int(min(_MAX_DENSE, np.sqrt(_CPU_DENSE_WORK / max(int(n_features), 1))))
 
 
 #: ``affine="auto"`` fits a table affinely when its rows sit this far from the
