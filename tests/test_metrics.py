@@ -70,3 +70,30 @@ def test_label_free_scorer_fixed_space_and_degenerate_case():
     assert scorer(one, X) == -np.inf
     with pytest.raises(ValueError, match="index"):
         make_label_free_scorer("accuracy")
+
+
+def test_label_free_scorer_in_a_pipeline_uses_the_pipeline_space_and_labels():
+    # the index is computed in X as the clusterer sees it (after the scaler),
+    # and a transductive last step's labels_ are read under full_data_cv
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.metrics import silhouette_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skdeepcluster.model_selection import select_n_clusters
+
+    X, _ = make_blobs(300, centers=4, n_features=2, random_state=0)
+    Xw = np.c_[X, 100 * np.random.RandomState(0).randn(len(X))]  # a large-scale feature
+    pipe = make_pipeline(StandardScaler(), KMeans(4, n_init=3, random_state=0)).fit(Xw)
+    Z = pipe[0].transform(Xw)
+    assert silhouette_scorer(pipe, Xw) == pytest.approx(
+        silhouette_score(Z, pipe.predict(Xw)))
+
+    fitted = make_label_free_scorer("silhouette", use_fitted_labels=True)
+    agg = make_pipeline(StandardScaler(), AgglomerativeClustering(4)).fit(X)
+    assert fitted(agg, X) == pytest.approx(
+        silhouette_score(agg[0].transform(X), agg[-1].labels_))
+    res = select_n_clusters(make_pipeline(StandardScaler(), AgglomerativeClustering()),
+                            X, [2, 3, 4, 5, 6])
+    assert np.isfinite(res.mean_score).all()
+    assert res.n_clusters == 4

@@ -36,13 +36,29 @@ _INDICES = {
 }
 
 
+def _final_step(estimator):
+    """The clusterer of a pipeline (its last step), else ``estimator`` itself."""
+    return estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+
+
+def _scoring_space(estimator, X, space):
+    """The fixed space of the index: ``space.transform(X)`` if given, else ``X``
+    as the clusterer saw it (mapped by the earlier steps of a pipeline)."""
+    if space is not None:
+        return space.transform(X)
+    if hasattr(estimator, "steps") and len(estimator.steps) > 1:
+        return estimator[:-1].transform(X)
+    return X
+
+
 def _cluster_labels(estimator, X, use_fitted_labels=False):
     if hasattr(estimator, "predict"):
         return np.asarray(estimator.predict(X))
     if use_fitted_labels:
         # transductive estimator scored on the rows it was fitted on, i.e. with
-        # ``cv=full_data_cv(X)`` (the documented split for such estimators)
-        labels = getattr(estimator, "labels_", None)
+        # ``cv=full_data_cv(X)`` (the documented split for such estimators); in a
+        # pipeline the labels are the last step's
+        labels = getattr(_final_step(estimator), "labels_", None)
         if labels is None or len(labels) != len(X):
             raise ValueError(
                 "use_fitted_labels=True scores the estimator's labels_, which "
@@ -71,8 +87,7 @@ class _LabelFreeScorer:
 
     def __call__(self, estimator, X, y=None):
         labels = _cluster_labels(estimator, X, self.use_fitted_labels)
-        Z = X if self.space is None else self.space.transform(X)
-        Z = np.asarray(Z, dtype=np.float64)
+        Z = np.asarray(_scoring_space(estimator, X, self.space), dtype=np.float64)
         n_labels = len(np.unique(labels))
         if n_labels < 2 or n_labels >= len(Z):
             # the index is undefined: the worst possible score, not an exception
@@ -109,11 +124,14 @@ def make_label_free_scorer(index="silhouette", *, space=None, sample_size=None,
         better for all. DBCV (:func:`~skdeepcluster.metrics.dbcv_score`) rewards
         density-connected, possibly non-convex clusters.
     space : fitted transformer or None, default=None
-        The fixed space in which the index is computed: ``None`` uses the input
-        ``X`` as passed to the scorer (e.g. already standardised by a pipeline
-        step); a fitted transformer (e.g. a PCA fitted once on all data, or a
-        reference embedding) maps ``X`` first. Never the candidate's own
-        embedding, which changes from candidate to candidate.
+        The fixed space in which the index is computed: ``None`` uses ``X`` as
+        the clusterer sees it: the input ``X`` as passed to the scorer, or, when
+        the estimator is a :class:`~sklearn.pipeline.Pipeline`, ``X`` mapped by
+        its steps before the last (e.g. standardised by a ``StandardScaler``
+        step; keep those steps out of the searched grid so that the space stays
+        fixed); a fitted transformer (e.g. a PCA fitted once on all data, or a
+        reference embedding) maps the input ``X`` first. Never the candidate's
+        own embedding, which changes from candidate to candidate.
     sample_size : int or None
         Silhouette or DBCV on a random subsample of this size (their cost is
         quadratic).
@@ -124,7 +142,8 @@ def make_label_free_scorer(index="silhouette", *, space=None, sample_size=None,
         instead of refitting a clone on the scored rows. Only valid when the
         scored rows are the fitted rows, i.e. with ``cv=full_data_cv(X)``
         (a ``ValueError`` is raised when the row counts differ); it halves the
-        cost of such searches. Inductive estimators always use ``predict``.
+        cost of such searches. In a pipeline the last step's ``labels_`` are
+        scored. Inductive estimators always use ``predict``.
 
     Returns
     -------
