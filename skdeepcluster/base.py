@@ -164,6 +164,16 @@ class ImageInputMixin:
         if hasattr(X, "ndim") and X.ndim in (3, 4):
             img = tuple(X.shape[1:]) if X.ndim == 4 else (1,) + tuple(X.shape[1:])
             size = int(np.prod(img))
+            confirmed = shape is not None and tuple(check_input_shape(shape, size)) == img
+            if (X.ndim == 4 and img[2] in (1, 3, 4) and img[0] > 4
+                    and min(img[0], img[1]) > img[2] and not confirmed):
+                # (n, H, W, C) as numpy/PIL/Keras store images would silently be
+                # read as C=H channels of H x C pixels
+                raise ValueError(
+                    f"X has shape {tuple(X.shape)}, which looks like channels-last "
+                    f"images (n, H, W, C) with C={img[2]}; images are expected "
+                    "channels-first, (n, C, H, W). Pass np.moveaxis(X, -1, 1), or "
+                    f"input_shape={img} if the layout really is (C, H, W).")
             if shape is not None and tuple(check_input_shape(shape, size)) != img:
                 raise ValueError(
                     f"X holds images of shape {img} but input_shape={tuple(shape)}. "

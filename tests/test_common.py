@@ -105,3 +105,18 @@ def test_predict_uses_the_fitted_preprocessing(name):
     est.fit(X)
     agreement = clustering_accuracy(est.labels_, est.predict(X))
     assert agreement >= 0.95, f"{name}: predict(X_train) agrees with labels_ on {agreement:.2f}"
+
+
+@pytest.mark.parametrize("name", ["DEPICT", "SP2OT"])
+def test_channels_last_images_are_rejected_not_misread(name):
+    # (n, H, W, C) arrays (numpy/PIL/Keras layout) were read as H channels of
+    # W x C pixels and trained on silently
+    X = np.random.RandomState(0).rand(40, 16, 16, 3).astype(np.float32)
+    with pytest.raises(ValueError, match=r"channels-last.*moveaxis"):
+        make(name, n_clusters=2, random_state=0).fit(X)
+    # channels-first works, and input_shape confirms an unusual (C, H, W) layout
+    m = make(name, n_clusters=2, random_state=0).fit(np.moveaxis(X, -1, 1))
+    assert m.predict(np.moveaxis(X, -1, 1)).shape == (40,)
+    with pytest.raises(ValueError, match="channels-last"):
+        m.predict(X)
+    make(name, n_clusters=2, random_state=0, input_shape=(16, 16, 3)).fit(X)
