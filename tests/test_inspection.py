@@ -47,3 +47,21 @@ def test_history_display_one_panel_per_stage():
     assert len(disp.axes_[0].get_lines()) == 2
     with pytest.raises(ValueError, match="history_"):
         HistoryDisplay.from_estimator(KMeans(2, n_init=1).fit(X))
+
+
+def test_displays_accept_a_fitted_pipeline():
+    # a transductive clusterer at the end of a pipeline raised AttributeError
+    # ('Pipeline' object has no attribute 'labels_'); HistoryDisplay refused it
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_blobs(90, centers=3, n_features=5, random_state=0)
+    agg = make_pipeline(StandardScaler(), AgglomerativeClustering(3)).fit(X)
+    disp = EmbeddingDisplay.from_estimator(agg, X, reference_labels=y)
+    np.testing.assert_array_equal(disp.labels, match_labels(agg[-1].labels_, y))
+    pipe = make_pipeline(StandardScaler(),
+                         make("DEPICT", n_clusters=3, random_state=0)).fit(X)
+    hist = HistoryDisplay.from_estimator(pipe)
+    assert [ax.get_title() for ax in hist.axes_] == list(
+        dict.fromkeys(r["stage"] for r in pipe[-1].history_))

@@ -177,8 +177,14 @@ class EmbeddingDisplay:
         check_matplotlib_support("EmbeddingDisplay.from_estimator")
         check_is_fitted(estimator)
         if labels is None:
+            # a pipeline ending in a transductive clusterer: its last step's labels_
+            final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
             labels = (estimator.predict(X) if hasattr(estimator, "predict")
-                      else estimator.labels_)
+                      else getattr(final, "labels_", None))
+            if labels is None:
+                raise ValueError(
+                    f"{type(final).__name__} has neither predict nor labels_: pass "
+                    "labels=... to colour the points.")
         labels = np.asarray(labels)
         if reference_labels is not None:
             labels = match_labels(labels, reference_labels)
@@ -279,6 +285,7 @@ class HistoryDisplay:
         Parameters
         ----------
         estimator : fitted estimator with a ``history_`` list of records
+            (or a fitted pipeline whose last step has one)
         metrics : tuple of str, default=("train_loss", "valid_loss")
         axes : array of matplotlib Axes, default=None
         logy : bool, default=False
@@ -289,6 +296,8 @@ class HistoryDisplay:
         """
         check_matplotlib_support("HistoryDisplay.from_estimator")
         check_is_fitted(estimator)
+        if hasattr(estimator, "steps"):  # a pipeline: its clusterer's history
+            estimator = estimator.steps[-1][1]
         history = getattr(estimator, "history_", None)
         if not isinstance(history, list):
             raise ValueError(
