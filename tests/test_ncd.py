@@ -473,3 +473,16 @@ def test_auto_k_on_letter_19_known_7_novel(Est):
                        test_size=0.3, standardize=True, random_state=0)
     est = Est(random_state=0).fit(s.X_train, s.y_train)
     assert abs(est.n_clusters_ - 7) <= 1
+
+
+@pytest.mark.parametrize("Est", [PBN, NCDKMeans, NCDSpectralClustering])
+def test_y_without_unlabelled_rows_warns_once(blobs, Est):
+    # PBN checked y twice and warned twice
+    import warnings
+
+    X, y, _ = blobs
+    params = dict(max_epochs=2) if Est is PBN else {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Est(n_clusters=N_KNOWN, random_state=0, **params).fit(X[y >= 0], y[y >= 0])
+    assert sum("no unlabelled row" in str(w.message) for w in caught) == 1

@@ -277,7 +277,9 @@ class PBN(NCDMixin, BaseDeepClusterer):
 
     def _check_n_clusters(self, X, y, n_samples):
         """``n_clusters`` (int or "auto") against the unlabelled rows of ``y``."""
-        known = check_ncd_labels(y, len(X))[0]
+        with warnings.catch_warnings():  # fit() checks y again and warns once
+            warnings.simplefilter("ignore", UserWarning)
+            known = check_ncd_labels(y, len(X))[0]
         return check_ncd_n_clusters(self.n_clusters, int((~known).sum()), self.k_range)
 
     @_fit_context(prefer_skip_nested_validation=True)
