@@ -149,3 +149,12 @@ def test_fashion_mnist_system_folder_can_be_turned_off(tmp_path, monkeypatch):
     monkeypatch.setenv("SKDEEPCLUSTER_FASHION_MNIST", str(system))
     b = load_fashion_mnist(n_samples=2, random_state=0)
     assert b.data.shape == (2, 784) and b.images_shape == (1, 28, 28)
+
+
+def test_loaders_return_X_y(tmp_path, letters):
+    # scikit-learn's loaders take return_X_y=True; these raised TypeError
+    X, y = load_letter_recognition(return_X_y=True)
+    assert np.array_equal(X, letters.data) and np.array_equal(y, letters.target)
+    _write_fake_fashion(tmp_path)
+    X, y = load_fashion_mnist(data_home=str(tmp_path), return_X_y=True)
+    assert X.shape == (5, 784) and y.tolist() == [0, 1, 2, 0, 1]

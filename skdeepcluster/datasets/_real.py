@@ -45,7 +45,8 @@ def _read_idx(path, header):
         return np.frombuffer(f.read(), dtype=np.uint8, offset=header)
 
 
-def load_fashion_mnist(*, n_samples=None, random_state=0, data_home=None):
+def load_fashion_mnist(*, n_samples=None, random_state=0, data_home=None,
+                       return_X_y=False):
     """Fashion-MNIST: 70,000 grey 28x28 images of 10 clothing classes.
 
     Reads the IDX files from ``data_home``, else from the folder named by the
@@ -63,12 +64,16 @@ def load_fashion_mnist(*, n_samples=None, random_state=0, data_home=None):
         Seed of that subset.
     data_home : str or None
         Folder holding ``{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz``.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of the Bunch, as scikit-learn's
+        loaders do.
 
     Returns
     -------
     data : Bunch
         ``data`` (n, 784) uint8 pixels, ``target`` (n,) int64, ``images_shape``
         ``(1, 28, 28)``.
+    (data, target) : tuple if ``return_X_y`` is True
 
     Raises
     ------
@@ -92,6 +97,8 @@ def load_fashion_mnist(*, n_samples=None, random_state=0, data_home=None):
     if n_samples is not None and n_samples < len(X):
         idx = np.sort(check_random_state(random_state).permutation(len(X))[:n_samples])
         X, y = X[idx], y[idx]
+    if return_X_y:
+        return X, y
     return Bunch(data=X, target=y, images_shape=(1, 28, 28))
 
 
@@ -117,7 +124,7 @@ def _read_letter_rda(path):
     return X, y, [str(c) for c in frame.columns[1:]]
 
 
-def load_letter_recognition(*, data_home=None):
+def load_letter_recognition(*, data_home=None, return_X_y=False):
     """UCI Letter Recognition: 20,000 letters x 16 integer features, 26 classes.
 
     Each row describes a black-and-white rectangular image of a capital letter
@@ -140,6 +147,9 @@ def load_letter_recognition(*, data_home=None):
         Read from this folder instead of the shipped copy: a
         ``letter_recognition.csv.gz`` in the shipped format, or else mlbench's
         ``LetterRecognition.rda`` (read with the PyPI package ``rdata``).
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of the Bunch, as scikit-learn's
+        loaders do.
 
     Returns
     -------
@@ -148,6 +158,7 @@ def load_letter_recognition(*, data_home=None):
         letters as str, ``feature_names`` (16 names), ``target_names`` (the 26
         letters), ``filename`` (the file read) and ``DESCR`` (source, licence
         and feature description).
+    (data, target) : tuple if ``return_X_y`` is True
 
     Raises
     ------
@@ -182,6 +193,8 @@ def load_letter_recognition(*, data_home=None):
         except FileNotFoundError:
             path = _find([data_home], "LetterRecognition.rda", how)
             X, y, names = _read_letter_rda(path)
+    if return_X_y:
+        return X, y
     descr = data_dir.joinpath("letter_recognition.rst").read_text(encoding="utf-8")
     return Bunch(data=X, target=y, feature_names=names,
                  target_names=np.unique(y), filename=path, DESCR=descr)
