@@ -437,8 +437,8 @@ def test_partition_check_against_kmeans():
     m = DSC(n_clusters=3, random_state=0, **FAST).fit(X + 3.0)
     assert m.affine_ and m.partition_ == "dsc"
     assert clustering_accuracy(y, m.labels_) >= 0.95
-    # linear fits of tables are checked too, on the max-abs scaled rows the
-    # linear model sees: subspaces through the origin keep DSC's partition ...
+    # linear fits of tables are checked too: subspaces through the origin keep
+    # DSC's partition ...
     m = DSC(n_clusters=3, random_state=0, **FAST).fit(X)
     assert not m.affine_ and m.partition_ == "dsc"
     assert m.partition_loglik_["dsc"] > m.partition_loglik_["kmeans"]
@@ -457,6 +457,41 @@ def test_partition_check_against_kmeans():
     assert m.partition_ == "dsc" and m.partition_loglik_ is None
     with pytest.raises(ValueError, match="fallback"):
         DSC(n_clusters=3, fallback="gmm", **FAST).fit(X)
+
+
+def test_partition_check_rival_is_kmeans_of_standardised_columns():
+    """The rival partition is the k-means a user runs (standardised columns),
+    also when DSC fits the linear model: two groups apart along a column away
+    from 0 (10 and 14) are missed by k-means of the max-abs scaled rows the
+    linear model sees (ACC 0.505 when that was the rival), not by k-means of
+    the standardised ones. Both partitions are still scored on the max-abs
+    scaled rows."""
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1], 100)
+    X = np.c_[10 + 4 * y + 0.5 * rng.randn(200), rng.randn(200, 3)]
+    own = DSC(n_clusters=2, affine=False, fallback=None, random_state=0, **FAST).fit(X)
+    m = DSC(n_clusters=2, affine=False, random_state=0, **FAST).fit(X)
+    assert clustering_accuracy(y, own.labels_) < 0.7
+    assert m.partition_ == "kmeans" and clustering_accuracy(y, m.labels_) >= 0.95
+
+
+def test_check_space_keeps_wide_tables_from_favouring_small_clusters():
+    """With fewer rows per cluster than columns, every cluster covariance is
+    singular and the likelihood rewards the ridge: on 150 columns a random
+    balanced partition outscores the true one (sizes 60/20/10). On the top
+    n / (2K) principal components the truth wins again."""
+    from skdeepcluster.dsc import check_space, classification_loglik
+
+    X, y = make_blobs([60, 20, 10], 150, cluster_std=3.0, random_state=0)
+    Z = (X - X.mean(0)) / X.std(0)
+    balanced = np.random.RandomState(0).permutation(np.repeat([0, 1, 2], 30))
+    assert classification_loglik(Z, balanced) > classification_loglik(Z, y)
+    C = check_space(Z, 3)
+    assert C.shape == (90, 15)
+    assert np.allclose(C.mean(0), 0) and np.allclose(C.std(0), 1)
+    assert classification_loglik(C, y) > classification_loglik(C, balanced)
+    # narrow tables are scored as they are
+    assert np.array_equal(check_space(Z[:, :10], 3), Z[:, :10])
 
 
 def test_classification_loglik_prefers_flat_and_round_truth():

@@ -1,7 +1,7 @@
 """DSC: deep subspace clustering with one joint layer-wise self-expression matrix
 (LIHFSS-SVDSC, Sindičić & Kopriva 2025, on the DSC-Net architecture)."""
 
-from ._estimator import DSC, classification_loglik, dense_memory_bytes, offset_ratio
+from ._estimator import DSC, check_space, classification_loglik, dense_memory_bytes, offset_ratio
 from ._postprocess import (
     angular_affinity,
     dscnet_postprocess,
@@ -12,6 +12,7 @@ from ._postprocess import (
 __all__ = [
     "DSC",
     "angular_affinity",
+    "check_space",
     "classification_loglik",
     "dense_memory_bytes",
     "dscnet_postprocess",

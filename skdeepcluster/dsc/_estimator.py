@@ -25,7 +25,7 @@ from ._module import (Coefficients, EncoderLayers, SelfExpressive, conv_autoenco
                       mlp_autoencoder)
 from ._postprocess import dscnet_postprocess, shifted_laplacian_clustering
 
-__all__ = ["DSC", "classification_loglik", "dense_memory_bytes", "offset_ratio"]
+__all__ = ["DSC", "check_space", "classification_loglik", "dense_memory_bytes", "offset_ratio"]
 
 _INT = Interval(Integral, 1, None, closed="left")
 _INT0 = Interval(Integral, 0, None, closed="left")
@@ -210,6 +210,51 @@ def classification_loglik(X, labels, reg=_CHECK_REG):
         maha = (np.linalg.solve(L, R.T) ** 2).sum()
         total += nk * np.log(nk / n) - 0.5 * (nk * (p * np.log(2 * np.pi) + logdet) + maha)
     return float(total / n)
+
+
+def _standardise(Z):
+    std = Z.std(axis=0)
+    return (Z - Z.mean(axis=0)) / np.where(std > 0, std, 1.0)
+
+
+def check_space(Z, n_clusters):
+    """The rows on which DSC's partition check scores partitions.
+
+    A full-covariance Gaussian per cluster needs more rows than dimensions:
+    with ``p`` columns and fewer than ``2 p`` rows per cluster on average
+    (``p > n / (2 K)``), the rows are projected on their top
+    ``q = max(1, n // (2 K))`` principal components, each standardised.
+    Otherwise a cluster of ``n_k <= p`` rows is flat in ``p - n_k + 1``
+    directions, each scored at the ridge's density, and the check rewards
+    partitions into clusters of similar sizes whatever the structure (a random
+    balanced partition outscores the true one).
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+        The rows as the model sees them (standardised or max-abs scaled).
+    n_clusters : int
+
+    Returns
+    -------
+    Z_check : ndarray of shape (n_samples, q)
+        ``Z`` itself when ``p <= n // (2 K)``, otherwise the standardised
+        principal components of the centred rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster.dsc import check_space
+    >>> Z = np.random.RandomState(0).randn(60, 40)
+    >>> check_space(Z, 3).shape, check_space(Z[:, :5], 3).shape
+    ((60, 10), (60, 5))
+    """
+    n, p = Z.shape
+    q = max(1, n // (2 * n_clusters))
+    if p <= q:
+        return Z
+    U, S, _ = np.linalg.svd(Z - Z.mean(axis=0), full_matrices=False)
+    return _standardise(U[:, :q] * S[:q])
 
 
 def _available_memory(device):
@@ -398,13 +443,16 @@ class DSC(BaseDeepClusterer):
         Tables (``input_shape=None``): a label-free check of the subspace
         model against blobs. k-means' partition is a rival explanation of the
         same table: the partition of the fitted rows is compared with
-        k-means' (10 restarts) of the rows as the model sees them (the
-        standardised rows with the affine model, the max-abs scaled rows with
-        the linear one) by their classification log-likelihood under Gaussian
-        clusters with full covariances (:func:`classification_loglik`, ridge
-        1% of the mean column variance; flat, subspace-like clusters and round
-        blobs are both Gaussians there, and both partitions have the same
-        number of parameters). The higher is kept as ``labels_``
+        k-means' (10 restarts) of the standardised columns (whichever model
+        DSC fitted) by their classification log-likelihood under Gaussian
+        clusters with full covariances (:func:`classification_loglik`; flat,
+        subspace-like clusters and round blobs are both Gaussians there, and
+        both partitions have the same number of parameters), on the rows as
+        the model sees them (standardised with the affine model, ridge 1% of
+        a column's variance; max-abs scaled with the linear one, ridge 1% of
+        the mean column variance), or on their top ``n // (2 K)`` principal
+        components, standardised, when there are more columns
+        (:func:`check_space`). The higher is kept as ``labels_``
         (``partition_`` says which). None always keeps DSC's partition.
         Images are never checked.
     mode : {"auto", "dense", "subsample"}, default="auto"
@@ -844,16 +892,22 @@ class DSC(BaseDeepClusterer):
         # ---- label-free check of the subspace model (tables) -----------
         self.partition_, self.partition_loglik_ = "dsc", None
         if self.fallback == "kmeans" and shape is None and 1 < K and 2 * K <= n_fit:
+            # the rival is k-means of the standardised columns (what a user
+            # runs), whichever model DSC used; both partitions are scored on
+            # the rows as the model sees them (standardised with the affine
+            # model, max-abs scaled with the linear one), see check_space
             Z = X[fit_idx].astype(np.float64)
-            if affine:  # the standardised rows DSC's affine model sees
-                std = Z.std(axis=0)
-                Z = (Z - Z.mean(axis=0)) / np.where(std > 0, std, 1.0)
-                reg = _CHECK_REG
-            else:  # the max-abs scaled rows the linear model sees (not centred)
+            Zs = _standardise(Z)
+            km_labels = fit_kmeans(Zs, K, n_init=10, random_state=seeds["postprocess"],
+                                   backend="sklearn")[0]
+            if affine:
+                Z, reg = Zs, _CHECK_REG
+            else:
                 Z = Z * self.scale_
                 reg = _CHECK_REG * float(Z.var(axis=0).mean() or 1.0)
-            km_labels = fit_kmeans(Z, K, n_init=10, random_state=seeds["postprocess"],
-                                   backend="sklearn")[0]
+            Zc = check_space(Z, K)
+            if Zc is not Z:  # standardised principal components
+                Z, reg = Zc, _CHECK_REG
             ll = {"dsc": classification_loglik(Z, fit_labels, reg=reg),
                   "kmeans": classification_loglik(Z, km_labels, reg=reg)}
             self.partition_loglik_ = ll
