@@ -94,3 +94,16 @@ def test_lobpcg_failure_falls_back_to_arpack(monkeypatch):
     monkeypatch.setattr(torch, "lobpcg", broken)
     X, y = make_circles(n_samples=1500, factor=0.4, noise=0.04, random_state=0)
     assert adjusted_rand_score(y, knn_spectral_clustering(X, 2, 10, random_state=0)) > 0.95
+
+
+def test_knn_spectral_clustering_rejects_bad_input_clearly():
+    # these reached scipy's eigh ("Requested eigenvalue indices are not valid")
+    # and torch ("Dimension out of range") instead of a ValueError naming the cause
+    X, _ = make_moons(50, noise=0.05, random_state=0)
+    with pytest.raises(ValueError, match="fewer samples than clusters"):
+        knn_spectral_clustering(X, 60)
+    with pytest.raises(ValueError, match="2D array"):
+        knn_spectral_clustering(X[:, 0], 2)
+    with pytest.raises(ValueError, match="NaN"):
+        knn_spectral_clustering(np.where(np.eye(50, 2) > 0, np.nan, X), 2)
+    assert knn_spectral_clustering(X, 2, random_state=0).shape == (50,)

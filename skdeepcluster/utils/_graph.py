@@ -10,9 +10,11 @@ import scipy.sparse as sp
 import torch
 from scipy.linalg import eigh, qr, svd
 from sklearn.manifold import spectral_embedding
+from sklearn.utils import check_array
 
 from ._kmeans import FAISS_MIN_SAMPLES, _faiss
 from ._random import torch_seed
+from ._validation import check_n_clusters
 
 __all__ = ["knn_indices", "knn_spectral_clustering"]
 
@@ -148,7 +150,9 @@ def knn_spectral_clustering(X, n_clusters, n_neighbors=10, *, device="cpu",
         Cluster indices in ``0 .. n_clusters - 1``; on degenerate graphs some
         indices may go unused.
     """
+    X = check_array(X, dtype=(np.float64, np.float32), ensure_min_samples=2)
     n = len(X)
+    n_clusters = check_n_clusters(n_clusters, n)
     k = int(min(n_neighbors, n - 1))
     A = _connectivity(knn_indices(X, k, device=device))
     seed = torch_seed(random_state)
