@@ -357,3 +357,23 @@ def test_dbcv_invariances_noise_and_errors():
     sub = make_label_free_scorer("dbcv", sample_size=100)
     km = KMeans(TRUE_K, n_init=3, random_state=0).fit(X)
     assert sub(km, X) == sub(km, X) > 0.3
+
+
+def test_stability_reseed_reaches_into_pipelines(monkeypatch):
+    # reseed=True looked for random_state in the pipeline's own parameters only,
+    # so a pipeline's clusterer was never reseeded (the same as reseed=False)
+    import skdeepcluster.model_selection._label_free as lf
+
+    seen = []
+    fit_clone = lf._fit_clone
+
+    def spy(estimator, X, seed, fit_predict):
+        est, labels = fit_clone(estimator, X, seed, fit_predict)
+        seen.append(est[-1].random_state)
+        return est, labels
+
+    monkeypatch.setattr(lf, "_fit_clone", spy)
+    X, _ = _simplex_blobs(200)
+    pipe = make_pipeline(StandardScaler(), KMeans(TRUE_K, n_init=1, random_state=0))
+    assert make_stability_scorer(2, reseed=True)(pipe, X) > 0.9
+    assert len(seen) == 4 and len(set(seen)) == 4 and 0 not in seen

@@ -242,9 +242,15 @@ def neg_aic(estimator, X, y=None):
 # --------------------------------------------------------------------------- #
 # stability
 # --------------------------------------------------------------------------- #
+def _random_state_params(estimator):
+    """The ``random_state`` parameters of ``estimator``, nested ones included
+    (a pipeline's ``step__random_state``)."""
+    return [name for name in estimator.get_params(deep=True)
+            if name == "random_state" or name.endswith("__random_state")]
+
+
 def _estimator_seeds(estimator, rng, n):
-    params = estimator.get_params(deep=False)
-    if "random_state" not in params:
+    if not _random_state_params(estimator):
         return [None] * n
     return draw_seeds(rng, n)
 
@@ -252,7 +258,7 @@ def _estimator_seeds(estimator, rng, n):
 def _fit_clone(estimator, X, seed, fit_predict):
     est = clone(estimator)
     if seed is not None:
-        est.set_params(random_state=seed)
+        est.set_params(**{name: seed for name in _random_state_params(est)})
     with warnings.catch_warnings():
         # tiny halves may trigger convergence warnings; the score reflects them
         warnings.simplefilter("ignore", category=UserWarning)
@@ -361,9 +367,10 @@ def make_stability_scorer(n_resamples=4, *, subsample="auto", reseed=False,
         Fraction of the scored fold in each subsample ("auto": 0.5 for
         inductive, 0.8 for transductive estimators).
     reseed : bool, default=False
-        If True, the clones also get different ``random_state`` values, so the
-        score includes initialisation instability (a stricter test); if False
-        they keep the candidate's ``random_state`` and only the data vary.
+        If True, the clones also get different ``random_state`` values (every
+        ``random_state`` of a pipeline's steps), so the score includes
+        initialisation instability (a stricter test); if False they keep the
+        candidate's ``random_state`` and only the data vary.
     random_state : int, default=0
         Seed of the subsampling (scores are reproducible).
 
