@@ -107,7 +107,7 @@ def test_predict_uses_the_fitted_preprocessing(name):
     assert agreement >= 0.95, f"{name}: predict(X_train) agrees with labels_ on {agreement:.2f}"
 
 
-@pytest.mark.parametrize("name", ["DEPICT", "SP2OT"])
+@pytest.mark.parametrize("name", ["DEPICT", "DSC", "SP2OT"])
 def test_channels_last_images_are_rejected_not_misread(name):
     # (n, H, W, C) arrays (numpy/PIL/Keras layout) were read as H channels of
     # W x C pixels and trained on silently

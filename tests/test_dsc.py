@@ -254,6 +254,23 @@ def test_conv_autoencoder_shapes():
     assert m.get_feature_names_out().shape == (24,)
 
 
+def test_image_arrays_select_the_conv_autoencoder():
+    """(n, H, W) and (n, C, H, W) arrays fit like flat rows with input_shape
+    (same labels); predict, transform and score take the same layout."""
+    X, _ = load_digits(return_X_y=True)
+    X = X[:60]
+    flat = DSC(n_clusters=3, input_shape=(1, 8, 8), random_state=0, **FAST).fit(X)
+    for imgs in (X.reshape(-1, 8, 8), X.reshape(-1, 1, 8, 8)):
+        m = DSC(n_clusters=3, random_state=0, **FAST).fit(imgs)
+        assert np.array_equal(m.labels_, flat.labels_)
+        assert m.n_features_in_ == 64 and not m.affine_
+        assert np.array_equal(m.predict(imgs), flat.predict(X))
+        assert m.transform(imgs).shape == flat.transform(X).shape
+        assert m.score(imgs) == pytest.approx(flat.score(X))
+    with pytest.raises(ValueError, match="input_shape"):
+        DSC(n_clusters=3, input_shape=(1, 4, 16), **FAST).fit(X.reshape(-1, 8, 8))
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_fit_and_cpu_unpickle(subspaces):
     X, y = subspaces

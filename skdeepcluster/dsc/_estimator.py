@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from ..base import BaseDeepClusterer
+from ..base import BaseDeepClusterer, ImageInputMixin
 from ..utils import (Autoencoder, as_device_tensor, check_input_shape, check_memory,
                      fit_kmeans, make_net, seeded)
 from ._callbacks import (ClosedFormCoefficients, LipschitzStep, PartitionUpdate,
@@ -281,7 +281,7 @@ def _available_memory(device):
 
 
 
-class DSC(BaseDeepClusterer):
+class DSC(ImageInputMixin, BaseDeepClusterer):
     """Deep subspace clustering with one joint layer-wise self-expression matrix.
 
     LIHFSS-SVDSC (Sindičić & Kopriva, 2025) on a DSC-Net autoencoder: the data
@@ -350,7 +350,9 @@ class DSC(BaseDeepClusterer):
         of faces under varying light; None keeps every coefficient.
     input_shape : tuple (C, H, W) or (H, W) or None, default=None
         Shape of one image when ``X`` holds flattened images: selects the
-        DSC-Net convolutional autoencoder. None selects the MLP autoencoder.
+        DSC-Net convolutional autoencoder. None selects the MLP autoencoder
+        for 2-D ``X``; arrays of images, ``(n, H, W)`` or ``(n, C, H, W)``,
+        select the convolutional one without it.
     channels : tuple of int, default=(10, 20)
         Output channels of the stride-2 conv layers (images).
     kernel_sizes : tuple of int, default=(3, 3)
@@ -676,15 +678,16 @@ class DSC(BaseDeepClusterer):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to cluster (flattened images when ``input_shape`` is set).
-            Must be finite.
+        X : array-like of shape (n_samples, n_features), (n_samples, H, W) or (n_samples, C, H, W)
+            Rows to cluster: a table, flattened images with ``input_shape``,
+            or an array of images (channels first). Must be finite.
         y : Ignored
 
         Returns
         -------
         self : DSC
         """
+        X, img_shape = self._flatten_images(X)
         X, K, device, seeds = setup = self._fit_setup(X)
         rng = setup.rng
         if self.dscnet_params is not None and len(tuple(self.dscnet_params)) != 3:
@@ -695,7 +698,7 @@ class DSC(BaseDeepClusterer):
                 "allowed with it: pass a relative error such as tol_rse=0.25, or use "
                 "coef_solver='gradient' or 'adam' to stop on the loss plateau alone.")
         n, d_in = X.shape
-        shape = check_input_shape(self.input_shape, d_in)
+        shape = check_input_shape(img_shape, d_in)
         affine = self._resolve_affine(X, shape)
         self.affine_ = affine
 
@@ -1022,6 +1025,7 @@ class DSC(BaseDeepClusterer):
         Z : ndarray of shape (n_samples, n_features_out), float64
         """
         check_is_fitted(self)
+        X, _ = self._flatten_images(X)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         return self._features(X)
 
@@ -1037,6 +1041,7 @@ class DSC(BaseDeepClusterer):
         labels : ndarray of shape (n_samples,), int64
         """
         check_is_fitted(self)
+        X, _ = self._flatten_images(X)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         return self._nearest_subspace(self._features(X))[0]
 
@@ -1059,6 +1064,7 @@ class DSC(BaseDeepClusterer):
         score : float
         """
         check_is_fitted(self)
+        X, _ = self._flatten_images(X)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
         return -float(np.mean(self._nearest_subspace(self._features(X))[1]))
 
