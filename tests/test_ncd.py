@@ -107,6 +107,30 @@ def test_pbn_latent_is_normalised_and_deterministic(blobs):
     np.testing.assert_array_equal(c.predict(X), a.predict(X))
 
 
+def test_pbn_standardises_its_input(blobs):
+    """input_scaling="standard" (default): a table shifted by 1e6 and with
+    columns in units 1e4 apart gives the same clustering as the table itself;
+    without it, the shift alone leaves the network almost blind (novel ACC
+    0.42 against 1.0). Data that are already standardised are unchanged."""
+    X, y, t = blobs
+    novel = y < 0
+    X_odd = X * np.logspace(-2, 2, X.shape[1]) + 1e6
+    ref = _fast(PBN(n_clusters=N_NOVEL, random_state=0)).fit(X, y)
+    odd = _fast(PBN(n_clusters=N_NOVEL, random_state=0)).fit(X_odd, y)
+    raw = _fast(PBN(n_clusters=N_NOVEL, input_scaling=None, random_state=0)).fit(X + 1e6, y)
+    acc = clustering_accuracy(t[novel], ref.labels_[novel])
+    assert acc >= 0.95
+    assert clustering_accuracy(t[novel], odd.labels_[novel]) >= acc - 0.02
+    assert clustering_accuracy(t[novel], raw.labels_[novel]) < 0.6
+    np.testing.assert_allclose(odd.input_mean_, X_odd.mean(0))
+    assert (odd.predict(X_odd) == odd.labels_)[novel].mean() >= 0.95
+    assert raw.input_mean_ is None and raw.input_scale_ is None
+    Xs = (X - X.mean(0)) / X.std(0)
+    a = _fast(PBN(n_clusters=N_NOVEL, random_state=0)).fit(Xs, y)
+    b = _fast(PBN(n_clusters=N_NOVEL, input_scaling=None, random_state=0)).fit(Xs, y)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+
+
 def test_pbn_classifier_learns_known_classes(blobs):
     X, y, _ = blobs
     est = _fast(PBN(n_clusters=N_NOVEL, w=0.9, random_state=0)).fit(X, y)
@@ -115,7 +139,8 @@ def test_pbn_classifier_learns_known_classes(blobs):
     module = est.net_.module_
     module.eval()
     with torch.no_grad():
-        logits = module(torch.as_tensor(X[y >= 0], dtype=torch.float64))[1]
+        logits = module(torch.as_tensor(est._scale_input(X[y >= 0]),
+                                        dtype=torch.float64))[1]
     assert (logits.argmax(1).numpy() == y[y >= 0]).mean() >= 0.95
 
 

@@ -154,6 +154,12 @@ class PBN(NCDMixin, BaseDeepClusterer):
         without known classes).
     n_init : int, default=10
         k-means restarts (``clustering="kmeans"`` and the fallback).
+    input_scaling : {"standard"} or None, default="standard"
+        ``"standard"`` standardises each column with the training rows' mean
+        and standard deviation (constant columns are only centred) before
+        training, the estimate of k, ``transform`` and ``predict``, as the
+        reference pipeline standardises its data sets beforehand; data that
+        are already standardised are unchanged. None uses ``X`` as it is.
     device : str, default="cpu"
         "cpu", "cuda", "cuda:N" or "auto".
     random_state : int, RandomState instance or None, default=None
@@ -193,6 +199,8 @@ class PBN(NCDMixin, BaseDeepClusterer):
         Epochs run.
     fit_seconds_ : float
         Wall-clock seconds of ``fit``.
+    input_mean_, input_scale_ : ndarray of shape (n_features_in_,) or None
+        The standardisation of ``input_scaling="standard"`` (None otherwise).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when X has string feature names.
@@ -233,6 +241,7 @@ class PBN(NCDMixin, BaseDeepClusterer):
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "k_range": [tuple, list],
         "n_init": [Interval(Integral, 1, None, closed="left")],
+        "input_scaling": [StrOptions({"standard"}), None],
     }
 
     _seed_names = ("module",)
@@ -240,8 +249,8 @@ class PBN(NCDMixin, BaseDeepClusterer):
     def __init__(self, n_clusters="auto", *, latent_dim=None, hidden_dims=None, w=0.9,
                  lr=5e-4, dropout=0.2, batch_size=512, max_epochs=200,
                  weight_decay=0.01, normalize_latent=True, clustering="spectral",
-                 n_neighbors=10, k_range=(1, 30), n_init=10, device="cpu",
-                 random_state=None, verbose=0):
+                 n_neighbors=10, k_range=(1, 30), n_init=10, input_scaling="standard",
+                 device="cpu", random_state=None, verbose=0):
         self.n_clusters = n_clusters
         self.latent_dim = latent_dim
         self.hidden_dims = hidden_dims
@@ -256,6 +265,7 @@ class PBN(NCDMixin, BaseDeepClusterer):
         self.n_neighbors = n_neighbors
         self.k_range = k_range
         self.n_init = n_init
+        self.input_scaling = input_scaling
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -299,6 +309,14 @@ class PBN(NCDMixin, BaseDeepClusterer):
         setup = self._fit_setup(X, y)
         X, k, device, seeds = setup
         known, codes, classes = check_ncd_labels(y, len(X))
+        if self.input_scaling == "standard":
+            X64 = np.asarray(X, dtype=np.float64)
+            self.input_mean_ = X64.mean(axis=0)
+            std = X64.std(axis=0)
+            self.input_scale_ = np.where(std > 0, std, 1.0)
+        else:
+            self.input_mean_ = self.input_scale_ = None
+        X = self._scale_input(X)
         n, d = X.shape
         latent, hidden = self._network_sizes(d)
         Xt = as_device_tensor(X, device)
@@ -370,11 +388,17 @@ class PBN(NCDMixin, BaseDeepClusterer):
         labels, centers, _ = fit_kmeans(Zu, k, n_init=self.n_init, random_state=seed)
         return labels, centers
 
+    def _scale_input(self, X):
+        if self.input_mean_ is None:
+            return X
+        return ((np.asarray(X, dtype=np.float64) - self.input_mean_)
+                / self.input_scale_).astype(X.dtype, copy=False)
+
     def transform(self, X):
         """L2-normalised latent representation, shape (n_samples, latent_dim)."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        return _latent(self.net_, X)
+        return _latent(self.net_, self._scale_input(X))
 
     def predict(self, X):
         """Nearest novel centre in the latent space (0 .. n_clusters_-1)."""
