@@ -222,6 +222,16 @@ def test_spectral_memory_guard():
         _spectral.MAX_DENSE_BYTES = old
 
 
+def test_spectral_warns_when_n_components_is_clipped(blobs):
+    """More eigenvectors than the rows allow are clipped with a warning (the
+    fit was silently done in fewer dimensions than asked)."""
+    X, y, _ = blobs
+    X, y = X[:60], y[:60]
+    with pytest.warns(UserWarning, match="n_components=100"):
+        m = NCDSpectralClustering(n_clusters=2, n_components=100, random_state=0).fit(X, y)
+    assert m.n_components_ == 59
+
+
 def test_spectral_score_is_transductive(blobs):
     X, y, _ = blobs
     est = NCDSpectralClustering(n_clusters=N_NOVEL, n_init=2, random_state=0).fit(X, y)

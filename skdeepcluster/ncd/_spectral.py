@@ -1,5 +1,6 @@
 """NCD spectral clustering: a joint spectral embedding of known and unlabelled rows."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -403,6 +404,12 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
             n_comp_max = max(ks) + n_known
         device = resolve_device(self.device)
         E_full, self.sigma_ = self._embed(X, n_comp_max, device, rng)
+        if self.n_components is not None and E_full.shape[1] < self.n_components:
+            warnings.warn(
+                f"n_components={self.n_components} but the embedding of {len(X)} rows "
+                f"has {E_full.shape[1]} non-trivial eigenvectors; using {E_full.shape[1]}. "
+                "Pass a smaller n_components (or None: k + the number of known "
+                "classes).", UserWarning, stacklevel=2)
         params = dict(max_iter=self.max_iter, tol=self.tol, seeding=self.seeding,
                       device=device)
 
