@@ -15,7 +15,7 @@ from torch import nn
 
 from ..base import BaseDeepClusterer, ImageInputMixin
 from ..utils import (Autoencoder, as_device_tensor, check_input_shape, check_memory,
-                     fit_kmeans, make_net, seeded)
+                     fit_kmeans, make_net, seeded, standard_scaling)
 from ._callbacks import (ClosedFormCoefficients, LipschitzStep, PartitionUpdate,
                          SelfExpressionStop, ZeroDiagonalGrad)
 from ._coefficients import CoefficientGD
@@ -213,8 +213,8 @@ def classification_loglik(X, labels, reg=_CHECK_REG):
 
 
 def _standardise(Z):
-    std = Z.std(axis=0)
-    return (Z - Z.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    mean, scale = standard_scaling(Z)
+    return (Z - mean) / scale
 
 
 def check_space(Z, n_clusters):

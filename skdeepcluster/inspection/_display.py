@@ -9,6 +9,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils import final_step
+
 __all__ = ["EmbeddingDisplay", "HistoryDisplay", "match_labels"]
 
 
@@ -178,7 +180,7 @@ class EmbeddingDisplay:
         check_is_fitted(estimator)
         if labels is None:
             # a pipeline ending in a transductive clusterer: its last step's labels_
-            final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+            final = final_step(estimator)
             labels = (estimator.predict(X) if hasattr(estimator, "predict")
                       else getattr(final, "labels_", None))
             if labels is None:
@@ -296,8 +298,7 @@ class HistoryDisplay:
         """
         check_matplotlib_support("HistoryDisplay.from_estimator")
         check_is_fitted(estimator)
-        if hasattr(estimator, "steps"):  # a pipeline: its clusterer's history
-            estimator = estimator.steps[-1][1]
+        estimator = final_step(estimator)  # a pipeline: its clusterer's history
         history = getattr(estimator, "history_", None)
         if not isinstance(history, list):
             raise ValueError(

@@ -18,6 +18,7 @@ from sklearn.metrics import (
     silhouette_score,
 )
 
+from ..utils import final_step
 from ._dbcv import dbcv_score
 
 __all__ = [
@@ -34,11 +35,6 @@ _INDICES = {
     "davies_bouldin": (davies_bouldin_score, -1.0),  # lower is better
     "dbcv": (dbcv_score, 1.0),
 }
-
-
-def _final_step(estimator):
-    """The clusterer of a pipeline (its last step), else ``estimator`` itself."""
-    return estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
 
 
 def _scoring_space(estimator, X, space):
@@ -58,7 +54,7 @@ def _cluster_labels(estimator, X, use_fitted_labels=False):
         # transductive estimator scored on the rows it was fitted on, i.e. with
         # ``cv=full_data_cv(X)`` (the documented split for such estimators); in a
         # pipeline the labels are the last step's
-        labels = getattr(_final_step(estimator), "labels_", None)
+        labels = getattr(final_step(estimator), "labels_", None)
         if labels is None or len(labels) != len(X):
             raise ValueError(
                 "use_fitted_labels=True scores the estimator's labels_, which "

@@ -15,7 +15,7 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils import Bunch, check_random_state
 
-from ..utils import draw_seeds
+from ..utils import draw_seeds, final_step
 
 __all__ = [
     "full_data_cv",
@@ -77,12 +77,8 @@ def full_data_cv(n_samples):
 # --------------------------------------------------------------------------- #
 # likelihood and information criteria
 # --------------------------------------------------------------------------- #
-def _final_step(estimator):
-    return estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
-
-
 def _no_likelihood_error(estimator, what):
-    name = type(_final_step(estimator)).__name__
+    name = type(final_step(estimator)).__name__
     return TypeError(
         f"{what} needs a model with a likelihood, i.e. a `score_samples(X)` "
         f"method returning per-sample log-densities (GaussianMixture, "
@@ -143,7 +139,7 @@ def held_out_likelihood_scorer(estimator, X, y=None):
 
 
 def _n_parameters(estimator):
-    est = _final_step(estimator)
+    est = final_step(estimator)
     if hasattr(est, "_n_parameters"):
         return int(est._n_parameters())
     if hasattr(est, "n_parameters_"):
@@ -152,7 +148,7 @@ def _n_parameters(estimator):
 
 
 def _criterion(estimator, X, which):
-    est = _final_step(estimator)
+    est = final_step(estimator)
     if hasattr(est, which) and estimator is est:
         return float(getattr(est, which)(X))
     if not hasattr(estimator, "score_samples"):

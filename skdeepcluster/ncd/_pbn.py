@@ -18,6 +18,7 @@ from ..utils import (
     knn_indices,
     make_net,
     seeded,
+    standard_scaling,
 )
 from ..utils._graph import (
     _by_eigenvalue,
@@ -309,13 +310,8 @@ class PBN(NCDMixin, BaseDeepClusterer):
         setup = self._fit_setup(X, y)
         X, k, device, seeds = setup
         known, codes, classes = check_ncd_labels(y, len(X))
-        if self.input_scaling == "standard":
-            X64 = np.asarray(X, dtype=np.float64)
-            self.input_mean_ = X64.mean(axis=0)
-            std = X64.std(axis=0)
-            self.input_scale_ = np.where(std > 0, std, 1.0)
-        else:
-            self.input_mean_ = self.input_scale_ = None
+        self.input_mean_, self.input_scale_ = (
+            standard_scaling(X) if self.input_scaling == "standard" else (None, None))
         X = self._scale_input(X)
         n, d = X.shape
         latent, hidden = self._network_sizes(d)

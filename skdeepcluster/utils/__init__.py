@@ -18,7 +18,8 @@ from ._skorch import (
 from ._kmeans import FAISS_MIN_SAMPLES, fit_kmeans
 from ._graph import knn_indices, knn_spectral_clustering
 from ._threads import cpu_threads
-from ._validation import check_input_shape, check_memory, check_n_clusters
+from ._validation import (check_input_shape, check_memory, check_n_clusters, final_step,
+                          standard_scaling)
 
 __all__ = [
     "Autoencoder",
@@ -39,6 +40,7 @@ __all__ = [
     "cpu_threads",
     "draw_seeds",
     "early_stopping",
+    "final_step",
     "fit_kmeans",
     "init_layers",
     "knn_indices",
@@ -47,6 +49,7 @@ __all__ = [
     "mlp_layers",
     "resolve_device",
     "seeded",
+    "standard_scaling",
     "torch_generator",
     "torch_seed",
     "xavier_init",

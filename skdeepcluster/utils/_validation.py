@@ -1,10 +1,11 @@
-"""Input validation shared by the estimators."""
+"""Input validation and small input helpers shared by the estimators."""
 
 import numbers
 
 import numpy as np
 
-__all__ = ["check_n_clusters", "check_input_shape", "check_memory"]
+__all__ = ["check_n_clusters", "check_input_shape", "check_memory", "final_step",
+           "standard_scaling"]
 
 
 def check_n_clusters(n_clusters, n_samples, name="n_clusters", allow_auto=False):
@@ -68,3 +69,52 @@ def check_memory(n_bytes, limit_bytes, what, advice):
             f"{what} would need about {n_bytes / 2**30:.1f} GiB, above the limit of "
             f"{limit_bytes / 2**30:.1f} GiB. {advice}"
         )
+
+
+def final_step(estimator):
+    """The clusterer of a pipeline (its last step), else ``estimator`` itself.
+
+    Parameters
+    ----------
+    estimator : estimator or :class:`~sklearn.pipeline.Pipeline`
+
+    Returns
+    -------
+    estimator : estimator
+
+    Examples
+    --------
+    >>> from sklearn.cluster import KMeans
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skdeepcluster.utils import final_step
+    >>> final_step(make_pipeline(StandardScaler(), KMeans(3)))
+    KMeans(n_clusters=3)
+    """
+    return estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+
+
+def standard_scaling(X):
+    """Column means and standard deviations of ``X`` (float64), the deviation
+    of a constant column replaced by 1: ``(X - mean) / scale`` standardises
+    ``X`` and only centres its constant columns.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (n_features,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeepcluster.utils import standard_scaling
+    >>> mean, scale = standard_scaling(np.array([[1.0, 5.0], [5.0, 5.0]]))
+    >>> mean.tolist(), scale.tolist()
+    ([3.0, 5.0], [2.0, 1.0])
+    """
+    X = np.asarray(X, dtype=np.float64)
+    std = X.std(axis=0)
+    return X.mean(axis=0), np.where(std > 0, std, 1.0)
