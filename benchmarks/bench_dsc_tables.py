@@ -18,6 +18,7 @@ Examples::
 
 import argparse
 import os
+import shlex
 import sys
 import time
 
@@ -125,10 +126,12 @@ def main():
         "(closed form, L2-normalised rows, lambda 1, DSC's post-processing) see the "
         "standardised table; DSC sees the raw table",
         "- DSC (default) includes the label-free partition check (`fallback='kmeans'`: keep "
-        "k-means' partition of the rows as DSC's model sees them, standardised (affine) or "
-        "max-abs scaled (linear), when its Gaussian classification log-likelihood is higher; "
-        "before session 13 only affine fits were checked); `DSC fallback=None` is DSC's own "
-        "partition",
+        "k-means' partition of the standardised columns when its Gaussian classification "
+        "log-likelihood is higher, scored on the rows as DSC's model sees them, standardised "
+        "(affine) or max-abs scaled (linear), or on their top n // (2K) principal components "
+        "on wide tables; before session 13 only affine fits were checked, before session 17 "
+        "the rival was k-means of the rows as the model sees them); `DSC fallback=None` is "
+        "DSC's own partition",
         "- tables: " + "; ".join(f"{t}: {TABLES[t][1]}" for t in args.tables),
         "",
         table(rows, ["table", "n", "p", "K", "method", "ACC", "ACC_min", "NMI", "ARI",
@@ -160,7 +163,7 @@ def main():
     if args.tables == VALIDATION:
         title = "DSC on the second development suite of tables (CPU)"
     write_section(args.section, title, "\n".join(body),
-                  "python benchmarks/bench_dsc_tables.py " + " ".join(sys.argv[1:]),
+                  shlex.join(["python", "benchmarks/bench_dsc_tables.py", *sys.argv[1:]]),
                   device=args.device)
 
 
