@@ -424,7 +424,7 @@ def _tiny_images(n=60, side=16, seed=0):
 def test_input_kinds_are_resolved_from_the_data():
     X, _ = _tiny_images(side=16)
     m = SP2OT(n_clusters=3, random_state=0, warmup_epochs=1, max_epochs=1).fit(X)
-    assert (m.architecture_, m.views_, m.input_shape_) == ("cnn", "image", (1, 16, 16))
+    assert (m.architecture_, m.views_, m.input_shape_) == ("conv", "image", (1, 16, 16))
     assert (m.head_init_, m.semantic_space_) == ("embedding", "projection")
     assert m.semantic_weight_ == 0.0  # P2OT on images
     assert m.lr_schedule_ == "constant"
@@ -464,8 +464,42 @@ def test_cnn_separates_simple_images():
     assert clustering_accuracy(y, m.labels_) > 0.9
 
 
+def test_conv_is_the_architecture_name_and_cnn_its_alias():
+    # "conv" as in DEPICT; "cnn", SP2OT's earlier name, still fits the same
+    # network and reports "conv"
+    X, _ = _tiny_images(side=16)
+    kw = dict(n_clusters=3, random_state=0, channels=(8, 16), warmup_epochs=1, max_epochs=1)
+    conv = SP2OT(architecture="conv", **kw).fit(X)
+    cnn = SP2OT(architecture="cnn", **kw).fit(X)
+    auto = SP2OT(**kw).fit(X)
+    for m in (conv, cnn, auto):
+        assert m.architecture_ == "conv"
+        assert m.net_.module_.architecture == "conv"
+    np.testing.assert_array_equal(conv.labels_, cnn.labels_)
+    np.testing.assert_array_equal(conv.labels_, auto.labels_)
+    with pytest.raises(ValueError, match="'conv'") as err:
+        SP2OT(n_clusters=3, architecture="resnet").fit(X)
+    assert "cnn" not in str(err.value)  # the alias is accepted, not advertised
+
+
+def test_model_pickled_before_the_conv_rename_still_predicts():
+    import pickle
+
+    X, _ = _tiny_images(side=16)
+    m = SP2OT(n_clusters=3, random_state=0, channels=(8, 16), warmup_epochs=1,
+              max_epochs=1).fit(X)
+    expected = m.predict(X)
+    # what a model fitted with the old spelling stored
+    m.architecture_ = "cnn"
+    m.net_.module_.architecture = "cnn"
+    old = pickle.loads(pickle.dumps(m))
+    assert old.architecture_ == "conv"
+    np.testing.assert_array_equal(old.predict(X), expected)
+
+
 @pytest.mark.parametrize("params,match", [
     (dict(views="image"), "views='image' needs images"),
+    (dict(architecture="conv"), "architecture='conv' needs images"),
     (dict(architecture="cnn"), "architecture='cnn' needs images"),
     (dict(input_shape=(3, 3)), "input_shape"),
     (dict(crop_scale=(0.9, 0.5), input_shape=(2, 2)), "crop_scale"),

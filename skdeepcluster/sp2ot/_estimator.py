@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import LambdaLR
@@ -28,7 +28,7 @@ from ..utils import (
 from ._augment import DropoutViews, ImageViews, ScarfViews
 from ._callbacks import TransportSchedule, cosine_after_ramp
 from ._losses import ContrastiveLoss, PseudoLabelLoss
-from ._module import SP2OTModule, conv_plan
+from ._module import _ARCH_ALIASES, SP2OTModule, conv_plan
 from ._transport import partial_ot_pseudo_labels
 
 __all__ = ["SP2OT"]
@@ -146,10 +146,14 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
         a relative change of 1e-4).
     memory_size : int, default=4096
         Rows of recent predictions solved together with each batch.
-    architecture : {"auto", "cnn", "mlp"}, default="auto"
-        ``"auto"``: the residual CNN for images at least 16 pixels on their
-        short side, the MLP otherwise (tables, embeddings, tiny images such as
-        8x8 digits, which still get image views).
+    architecture : {"auto", "conv", "mlp"}, default="auto"
+        ``"conv"``: a residual CNN (images only); ``"mlp"``: a multilayer
+        perceptron. ``"auto"``: the residual CNN for images at least 16
+        pixels on their short side, the MLP otherwise (tables, embeddings,
+        tiny images such as 8x8 digits, which still get image views).
+        ``"cnn"`` is accepted as an alias of ``"conv"`` (SP2OT's earlier
+        spelling, kept so existing code and pickles keep working; DEPICT
+        names its convolutional path ``"conv"`` too).
     input_shape : tuple of int or None, default=None
         ``(C, H, W)`` or ``(H, W)`` of images passed as flat rows. 3-D
         ``(n, H, W)`` and 4-D ``(n, C, H, W)`` arrays set it themselves.
@@ -236,7 +240,8 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
     net_ : skorch.NeuralNet
         The trained network of the clustering stage.
     architecture_, views_ : str
-        What ``"auto"`` resolved to.
+        What ``"auto"`` resolved to (``architecture_`` is ``"conv"`` or
+        ``"mlp"``; the alias ``"cnn"`` is reported as ``"conv"``).
     input_shape_ : tuple or None
         Image shape used, None for rows.
     history_ : list of dict
@@ -291,7 +296,8 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
         "semantic_iter": _NONNEG_INT,
         "transport_iter": _POS_INT,
         "memory_size": _NONNEG_INT,
-        "architecture": [StrOptions({"auto", "cnn", "mlp"})],
+        # "cnn": alias of "conv" (SP2OT's earlier spelling), accepted, not listed
+        "architecture": [StrOptions({"auto", "conv", "mlp"}), Hidden(StrOptions({"cnn"}))],
         "input_shape": [tuple, list, None],
         "views": [StrOptions({"auto", "image", "scarf", "dropout"})],
         "hflip": ["boolean"],
@@ -367,6 +373,13 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ input
+    def __setstate__(self, state):
+        # a model fitted before the rename reports architecture_="cnn"
+        arch = state.get("architecture_")
+        if arch in _ARCH_ALIASES:
+            state = {**state, "architecture_": _ARCH_ALIASES[arch]}
+        super().__setstate__(state)
+
     def _check_crop_scale(self):
         try:
             lo, hi = (float(v) for v in self.crop_scale)
@@ -389,9 +402,10 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
         if self.views == "image" and shape is None:
             raise ValueError("views='image' needs images: pass input_shape=(C, H, W) "
                              "or a 3-D/4-D image array.")
-        if self.architecture == "cnn" and shape is None:
-            raise ValueError("architecture='cnn' needs images: pass input_shape=(C, H, W) "
-                             "or a 3-D/4-D image array.")
+        arch = _ARCH_ALIASES.get(self.architecture, self.architecture)
+        if arch == "conv" and shape is None:
+            raise ValueError(f"architecture={self.architecture!r} needs images: pass "
+                             "input_shape=(C, H, W) or a 3-D/4-D image array.")
         views = self.views
         if views == "auto":
             if shape is not None:
@@ -400,9 +414,8 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
                 views = "dropout" if d >= EMBEDDING_MIN_FEATURES else "scarf"
         if views != "image":
             shape = None
-        arch = self.architecture
         if arch == "auto":
-            arch = "cnn" if shape is not None and min(shape[1:]) >= 16 else "mlp"
+            arch = "conv" if shape is not None and min(shape[1:]) >= 16 else "mlp"
         scaling = self.input_scaling
         if scaling == "auto":
             scaling = "minmax" if views == "image" else "standard"
@@ -526,7 +539,7 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
             raise ValueError("X has values too large for float32 after scaling; "
                              "rescale X.")
         hidden = self._hidden(d)
-        if arch == "cnn":
+        if arch == "conv":
             stem, _ = conv_plan(shape, tuple(self.channels))
             side = (shape[1] // stem) * (shape[2] // stem)
             width = self.batch_size * 2 * self.channels[0] * side

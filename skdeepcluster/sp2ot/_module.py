@@ -8,6 +8,9 @@ from torch import nn
 
 from ..utils import mlp_layers
 
+#: earlier spellings of ``architecture`` values, still accepted
+_ARCH_ALIASES = {"cnn": "conv"}
+
 __all__ = ["SP2OTModule", "conv_backbone", "mlp_backbone"]
 
 
@@ -89,7 +92,8 @@ class SP2OTModule(nn.Module):
     n_clusters : int
     input_shape : tuple (C, H, W) or None
         Images are reshaped to it before the backbone (and the views).
-    architecture : {"cnn", "mlp"}
+    architecture : {"conv", "mlp"}
+        ``"cnn"`` is accepted as an alias of ``"conv"`` (and stored as ``"conv"``).
     channels : tuple of int
         CNN widths.
     hidden_dims : tuple of int
@@ -108,8 +112,9 @@ class SP2OTModule(nn.Module):
                  temperature=0.1, views=None, bank=None):
         super().__init__()
         self.input_shape = None if input_shape is None else tuple(input_shape)
+        architecture = _ARCH_ALIASES.get(architecture, architecture)
         self.architecture = architecture
-        if architecture == "cnn":
+        if architecture == "conv":
             self.backbone, width = conv_backbone(self.input_shape, tuple(channels))
         else:
             self.backbone, width = mlp_backbone(n_features, tuple(hidden_dims))
@@ -136,7 +141,8 @@ class SP2OTModule(nn.Module):
 
     def embed(self, x):
         """Unit-norm projection ``z`` of (already shaped) inputs."""
-        h = self.backbone(x if self.architecture == "cnn" else x.flatten(1))
+        # a module pickled before the rename stores "cnn"
+        h = self.backbone(x if self.architecture in ("conv", "cnn") else x.flatten(1))
         return F.normalize(self.projector(h), dim=1)
 
     def head(self, z):
