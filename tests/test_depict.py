@@ -1,4 +1,5 @@
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -414,3 +415,19 @@ def test_warns_when_fewer_clusters_than_asked():
         m = fast(n_clusters=6).fit(X)
     assert len(np.unique(m.labels_)) < 6
     assert m.cluster_centers_.shape[0] == 6
+
+
+@pytest.mark.parametrize("init", ["auto", "kmeans", "kmeans_balanced", "spectral"])
+@pytest.mark.parametrize("n_distinct", [1, 2])
+def test_degenerate_fit_warns_once(init, n_distinct):
+    # constant X (or 2 distinct rows for 3 clusters): one warning naming the
+    # cause, not scikit-learn's KMeans warning once per restart on top of it
+    X = np.repeat(np.eye(n_distinct, 5), 60 // n_distinct, axis=0) + 1.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fast(n_clusters=3, init=init).fit(X)
+    messages = [f"{w.category.__name__}: {w.message}" for w in caught]
+    assert len(caught) == 1, messages
+    assert caught[0].category is ConvergenceWarning
+    row = "row" if n_distinct == 1 else "rows"
+    assert f"X has only {n_distinct} distinct {row}" in str(caught[0].message)

@@ -283,7 +283,10 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
     Attributes
     ----------
     labels_ : ndarray of shape (n_samples,)
-        Cluster of each training sample (argmax of the clean softmax).
+        Cluster of each training sample (argmax of the clean softmax). When
+        it holds fewer than ``n_clusters`` distinct clusters (constant X,
+        fewer distinct rows than clusters), fit issues one
+        :class:`~sklearn.exceptions.ConvergenceWarning` saying so.
     cluster_centers_ : ndarray of shape (n_clusters, n_clusters)
         Mean clean embedding of each cluster.
     init_labels_ : ndarray of shape (n_samples,)
@@ -597,11 +600,15 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
         self.labels_ = proba.argmax(1).astype(np.int64)
         n_found = len(np.unique(self.labels_))
         if n_found < K:
+            n_rows = len(np.unique(X, axis=0))
+            why = (f"X has only {n_rows} distinct row{'s' if n_rows > 1 else ''}"
+                   if n_rows < K else
+                   "the data support fewer clusters (duplicate or too few rows, or "
+                   "the cluster-frequency prior merged them)")
             warnings.warn(
                 f"Number of distinct clusters ({n_found}) found smaller than "
-                f"n_clusters ({K}): the data support fewer clusters (duplicate or "
-                "too few rows, or the cluster-frequency prior merged them). Lower "
-                "n_clusters, or pass more data.", ConvergenceWarning, stacklevel=3)
+                f"n_clusters ({K}): {why}. Lower n_clusters, or pass more data.",
+                ConvergenceWarning, stacklevel=3)
         self.cluster_centers_ = cluster_means(Z, self.labels_, K)
         self._n_features_out = K
         self._finish_diagnostics()
@@ -612,6 +619,18 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
         """Phase B: labels of the initial clustering ``kind`` and the centroids of
         its clusters in the embedding ``Z``."""
         t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            # too few distinct points for K clusters: scikit-learn's KMeans would
+            # warn once per restart; fit() reports it once, at its end
+            warnings.filterwarnings("ignore", message="Number of distinct clusters",
+                                    category=ConvergenceWarning)
+            labels, centers = self._initial_labels(kind, Z, Xs, K, n, device, rs)
+        self._log(f"phase B: {kind} initial clustering "
+                  f"({time.perf_counter() - t0:.1f} s)")
+        return labels, centers
+
+    def _initial_labels(self, kind, Z, Xs, K, n, device, rs):
+        """The work of :meth:`_initial_clustering`, without its warning filter."""
         if kind == "spectral":
             labels = knn_spectral_clustering(
                 Z, K, min(self.n_neighbors, n - 1), device=device, random_state=rs)
@@ -629,8 +648,6 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
                 labels, _, _ = fit_kmeans(X64, K, n_init=self.kmeans_n_init,
                                           random_state=rs)
             centers = cluster_means(Z, labels, K)
-        self._log(f"phase B: {kind} initial clustering "
-                  f"({time.perf_counter() - t0:.1f} s)")
         return labels, centers
 
     def _fit_head(self, module, net, Xt, labels, centers, seeds, clustering_lr, caps,
