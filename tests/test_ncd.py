@@ -1,6 +1,7 @@
 """Tests of the novel-class-discovery estimators (PBN, NCDKMeans, NCDSpectralClustering)."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -230,6 +231,56 @@ def test_spectral_warns_when_n_components_is_clipped(blobs):
     with pytest.warns(UserWarning, match="n_components=100"):
         m = NCDSpectralClustering(n_clusters=2, n_components=100, random_state=0).fit(X, y)
     assert m.n_components_ == 59
+
+
+def _neighbor_warnings(fit):
+    """``fit()``'s warnings about n_neighbors, and its result."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = fit()
+    return [str(w.message) for w in caught
+            if w.category is UserWarning and "n_neighbors" in str(w.message)], est
+
+
+def test_spectral_says_when_n_neighbors_is_reduced(blobs):
+    # the k-NN graph of 12 rows holds 11 neighbours a row: n_neighbors=15 (the
+    # default) is reduced, once, with a warning; the exact embedding has no graph
+    X = blobs[0][:12]
+    msgs, m = _neighbor_warnings(
+        lambda: NCDSpectralClustering(n_clusters=2, approximation="knn",
+                                      random_state=0).fit(X))
+    assert msgs == ["NCDSpectralClustering: n_neighbors=15 is not smaller than "
+                    "n_samples (12); reduced to n_samples - 1 = 11."]
+    msgs, ref = _neighbor_warnings(
+        lambda: NCDSpectralClustering(n_clusters=2, approximation="knn", n_neighbors=11,
+                                      random_state=0).fit(X))
+    assert msgs == []
+    np.testing.assert_array_equal(m.labels_, ref.labels_)  # the clipping itself is kept
+    msgs, _ = _neighbor_warnings(
+        lambda: NCDSpectralClustering(n_clusters=2, approximation="exact").fit(X))
+    assert msgs == []
+
+
+@pytest.mark.parametrize("n_clusters", [2, "auto"])
+def test_pbn_says_once_when_n_neighbors_is_reduced(n_clusters):
+    # fewer unlabelled rows than n_neighbors=25: reduced to their number - 1,
+    # with one warning (not one per candidate of n_clusters="auto"); that
+    # number passed as n_neighbors runs silently, to the same labels
+    X, t = make_blobs(20, centers=3, n_features=4, random_state=0)
+    y = None if n_clusters == "auto" else np.where(t == 0, 0, -1)
+    n_u = 20 if y is None else int((y == -1).sum())
+    kw = dict(n_clusters=n_clusters, k_range=(2, 4), random_state=0, max_epochs=3,
+              n_init=2)
+    msgs, m = _neighbor_warnings(lambda: PBN(n_neighbors=25, **kw).fit(X, y))
+    assert msgs == [f"PBN: n_neighbors=25 is not smaller than the number of unlabelled "
+                    f"rows ({n_u}); reduced to the number of unlabelled rows - 1 = "
+                    f"{n_u - 1}."]
+    msgs, ref = _neighbor_warnings(lambda: PBN(n_neighbors=n_u - 1, **kw).fit(X, y))
+    assert msgs == []
+    np.testing.assert_array_equal(m.labels_, ref.labels_)
+    msgs, _ = _neighbor_warnings(
+        lambda: PBN(n_neighbors=25, clustering="kmeans", **kw).fit(X, y))
+    assert msgs == []  # no graph, nothing reduced
 
 
 def test_spectral_score_is_transductive(blobs):

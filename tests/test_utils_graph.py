@@ -1,5 +1,7 @@
 """kNN graphs and spectral clustering on them (skdeepcluster.utils._graph)."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -43,6 +45,18 @@ def test_knn_indices_rejects_bad_k():
         knn_indices(np.zeros((5, 2)), 5)
 
 
+def test_knn_spectral_clustering_says_when_n_neighbors_is_reduced():
+    # n_neighbors >= n_samples is still reduced to n_samples - 1, now with a
+    # warning; a value that fits runs silently
+    X, _ = make_moons(n_samples=30, noise=0.05, random_state=0)
+    with pytest.warns(UserWarning, match=r"n_neighbors=40 .*reduced to n_samples - 1 = 29"):
+        clipped = knn_spectral_clustering(X, 2, 40, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitting = knn_spectral_clustering(X, 2, 29, random_state=0)
+    np.testing.assert_array_equal(clipped, fitting)
+
+
 @pytest.mark.parametrize("n", [600, 1600])  # dense eigh path, then LOBPCG
 def test_spectral_recovers_non_convex_clusters_kmeans_misses(n):
     X, y = make_moons(n_samples=n, noise=0.05, random_state=0)
@@ -75,7 +89,8 @@ def test_spectral_is_deterministic_and_tiny_inputs_work():
     a = knn_spectral_clustering(X, 4, 10, random_state=3)
     b = knn_spectral_clustering(X, 4, 10, random_state=3)
     np.testing.assert_array_equal(a, b)
-    tiny = knn_spectral_clustering(X[:3], 2, 10, random_state=0)
+    with pytest.warns(UserWarning, match="reduced to n_samples - 1 = 2"):
+        tiny = knn_spectral_clustering(X[:3], 2, 10, random_state=0)
     assert tiny.shape == (3,) and set(tiny) <= {0, 1}
 
 

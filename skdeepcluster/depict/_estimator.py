@@ -27,6 +27,7 @@ from ..utils import (
     make_net,
     seeded,
 )
+from ..utils._validation import clip_n_neighbors
 from ._callbacks import TargetUpdate, ValidNMI
 from ._losses import (
     PseudoLabelLoss,
@@ -253,7 +254,9 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
         components that spectral clustering turns into clusters). The user
         guide gives the measurements behind the choice.
     n_neighbors : int, default=10
-        Neighbours per sample in the ``"spectral"`` graph.
+        Neighbours per sample in the ``"spectral"`` graph. A value of at least
+        ``n_samples`` is reduced to ``n_samples - 1``, with a
+        :class:`UserWarning`.
     kmeans_n_init : int, default=40
         Restarts of the phase B k-means.
     fallback : {"start"} or None, default=None
@@ -632,8 +635,8 @@ class DEPICT(ImageInputMixin, BaseDeepClusterer):
     def _initial_labels(self, kind, Z, Xs, K, n, device, rs):
         """The work of :meth:`_initial_clustering`, without its warning filter."""
         if kind == "spectral":
-            labels = knn_spectral_clustering(
-                Z, K, min(self.n_neighbors, n - 1), device=device, random_state=rs)
+            k = clip_n_neighbors(self.n_neighbors, n, owner="DEPICT", stacklevel=6)
+            labels = knn_spectral_clustering(Z, K, k, device=device, random_state=rs)
             centers = cluster_means(Z, labels, K)
         elif kind == "kmeans_balanced":
             labels, centers = _balanced_kmeans(Z, K, self.kmeans_n_init, rs)

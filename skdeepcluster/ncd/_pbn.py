@@ -26,6 +26,7 @@ from ..utils._graph import (
     _connectivity,
     _graph_embedding,
 )
+from ..utils._validation import clip_n_neighbors
 from ._base import (
     NCDMixin,
     check_ncd_labels,
@@ -149,7 +150,9 @@ class PBN(NCDMixin, BaseDeepClusterer):
         assigns new rows to the nearest cluster mean either way. Spectral clustering falls back to
         k-means, with a warning, when it leaves a cluster empty.
     n_neighbors : int, default=10
-        Neighbours per row of the graph of ``clustering="spectral"``.
+        Neighbours per row of the graph of ``clustering="spectral"``. A value of at
+        least the number of unlabelled rows is reduced to that number minus
+        one, with a :class:`UserWarning`.
     k_range : tuple of int, default=(1, 30)
         Candidate numbers of novel clusters for ``n_clusters="auto"`` (from 2
         without known classes).
@@ -351,7 +354,7 @@ class PBN(NCDMixin, BaseDeepClusterer):
                 km_seed, n_init=self.n_init, device=device)
         elif k == "auto":
             def run(kk):
-                return Zu, self._cluster(Zu, kk, km_seed, device)[0]
+                return Zu, self._cluster(Zu, kk, km_seed, device, warn=False)[0]
 
             k, self.k_scores_ = choose_n_clusters(self.k_range, codes, 0, None, run,
                                                   km_seed)
@@ -366,13 +369,19 @@ class PBN(NCDMixin, BaseDeepClusterer):
         self._finish_diagnostics()
         return self
 
-    def _cluster(self, Zu, k, seed, device):
-        """Labels and centres of the unlabelled latent rows (``clustering``)."""
+    def _cluster(self, Zu, k, seed, device, warn=True):
+        """Labels and centres of the unlabelled latent rows (``clustering``).
+
+        ``warn``: say so when ``n_neighbors`` is reduced (False for the
+        candidates of ``n_clusters="auto"``: fit warns once, on its result)."""
         Zu = np.asarray(Zu, dtype=np.float64)
         if k == 1:
             return np.zeros(len(Zu), dtype=np.int64), Zu.mean(0, keepdims=True)
         if self.clustering == "spectral" and len(Zu) > k + 1:
-            labels = _spectral_labels(Zu, k, self.n_neighbors, device, seed)(k)
+            n_neighbors = clip_n_neighbors(self.n_neighbors, len(Zu), owner="PBN",
+                                           rows="the number of unlabelled rows",
+                                           warn=warn, stacklevel=5)
+            labels = _spectral_labels(Zu, k, n_neighbors, device, seed)(k)
             found = len(np.unique(labels))
             if found == k:
                 return labels, cluster_means(Zu, labels, k)

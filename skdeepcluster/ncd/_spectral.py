@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import check_memory, knn_indices, resolve_device
 from ..utils._graph import _by_eigenvalue, _graph_embedding
+from ..utils._validation import clip_n_neighbors
 from ._base import (
     NCD_PARAMETER_CONSTRAINTS,
     K_MAX_ITER,
@@ -277,7 +278,8 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
     n_neighbors : int, default=15
         Neighbours per row of the k-NN graph that gives the kernel width (its
         minimum spanning tree) for ``"nystrom"`` and ``"knn"``, and the graph of
-        ``"knn"``.
+        ``"knn"``. A value of at least ``n_samples`` is reduced to
+        ``n_samples - 1``, with a :class:`UserWarning`.
     device : str, default="cpu"
         Where the exact eigendecomposition and the k-means run: on the CPU with
         LAPACK's subset eigensolver, elsewhere (``"cuda"``, ``"auto"``) with
@@ -366,12 +368,13 @@ class NCDSpectralClustering(NCDMixin, ClusterMixin, BaseEstimator):
         if approx == "exact":
             return spectral_embedding_mst(X, n_components, self.min_dist, device=device)
         seed = int(rng.randint(2**31 - 1))
+        k = clip_n_neighbors(self.n_neighbors, len(X), owner="NCDSpectralClustering",
+                             stacklevel=5)
         if approx == "nystrom":
             return spectral_embedding_nystrom(
                 X, n_components, self.min_dist, n_landmarks=self.n_landmarks,
-                n_neighbors=self.n_neighbors, random_state=seed, device=device)
-        return spectral_embedding_knn(X, n_components, self.min_dist,
-                                      n_neighbors=self.n_neighbors,
+                n_neighbors=k, random_state=seed, device=device)
+        return spectral_embedding_knn(X, n_components, self.min_dist, n_neighbors=k,
                                       random_state=seed, device=device)
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -25,6 +25,7 @@ from ..utils import (
     make_net,
     seeded,
 )
+from ..utils._validation import clip_n_neighbors
 from ._augment import DropoutViews, ImageViews, ScarfViews
 from ._callbacks import TransportSchedule, cosine_after_ramp
 from ._losses import ContrastiveLoss, PseudoLabelLoss
@@ -134,7 +135,9 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
         the measurements behind the choice.
     n_neighbors : int, default=20
         Neighbours (cosine similarity, within the batch and memory) of the
-        semantic regulariser's graph.
+        semantic regulariser's graph. A value of at least the rows a graph
+        spans (``n_samples``, or ``batch_size + memory_size`` when smaller) is
+        reduced to that number minus one, with a :class:`UserWarning`.
     semantic_space : {"auto", "projection", "input"}, default="auto"
         Space of that graph: the network's projections, or the scaled input
         rows. ``"auto"``: projections for images, the input for rows (tables
@@ -584,6 +587,12 @@ class SP2OT(ImageInputMixin, BaseDeepClusterer):
             self.semantic_space_ = space = self._resolve_semantic_space(views)
             self.semantic_weight_ = sem = self._resolve_semantic_weight(space)
             self.lr_schedule_ = lr_schedule = self._resolve_lr_schedule(views)
+            if sem > 0 and self.semantic_iter > 0:
+                # the graph of a batch spans the batch and the memory's rows
+                reach = self.batch_size + self.memory_size
+                clip_n_neighbors(self.n_neighbors, min(n, reach), owner="SP2OT",
+                                 rows="n_samples" if n <= reach
+                                 else "batch_size + memory_size", stacklevel=4)
             if sem > 0 and space == "input":
                 graph = torch.nn.functional.normalize(Xt, dim=1)
             schedule = TransportSchedule(

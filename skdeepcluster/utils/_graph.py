@@ -14,7 +14,7 @@ from sklearn.utils import check_array
 
 from ._kmeans import FAISS_MIN_SAMPLES, _faiss
 from ._random import torch_seed
-from ._validation import check_n_clusters
+from ._validation import check_n_clusters, clip_n_neighbors
 
 __all__ = ["knn_indices", "knn_spectral_clustering"]
 
@@ -140,6 +140,8 @@ def knn_spectral_clustering(X, n_clusters, n_neighbors=10, *, device="cpu",
     X : ndarray of shape (n_samples, n_features)
     n_clusters : int
     n_neighbors : int, default=10
+        Neighbours per row of the graph; at least ``n_samples`` is reduced to
+        ``n_samples - 1`` with a :class:`UserWarning`.
     device : str or torch.device, default="cpu"
     random_state : int, RandomState instance or None
         Seeds the eigensolver's start vector.
@@ -153,7 +155,7 @@ def knn_spectral_clustering(X, n_clusters, n_neighbors=10, *, device="cpu",
     X = check_array(X, dtype=(np.float64, np.float32), ensure_min_samples=2)
     n = len(X)
     n_clusters = check_n_clusters(n_clusters, n)
-    k = int(min(n_neighbors, n - 1))
+    k = clip_n_neighbors(n_neighbors, n, owner="knn_spectral_clustering")
     A = _connectivity(knn_indices(X, k, device=device))
     seed = torch_seed(random_state)
     emb = _graph_embedding(A, n_clusters, torch.device(device), seed)

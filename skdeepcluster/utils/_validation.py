@@ -1,6 +1,7 @@
 """Input validation and small input helpers shared by the estimators."""
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -31,6 +32,26 @@ def check_n_clusters(n_clusters, n_samples, name="n_clusters", allow_auto=False)
             f"fewer samples than clusters. Lower {name} or pass more samples."
         )
     return int(n_clusters)
+
+
+def clip_n_neighbors(n_neighbors, n_rows, *, owner, rows="n_samples", warn=True,
+                     stacklevel=3):
+    """``min(n_neighbors, n_rows - 1)``: a row has at most ``n_rows - 1`` others.
+
+    With ``warn``, a :class:`UserWarning` says when this reduces the user's
+    ``n_neighbors``: ``owner`` names the estimator or function, ``rows`` the
+    count that bounds it (``"n_samples"``, or a phrase). Callers warn once per
+    fit: call it with ``warn=True`` once, outside any loop.
+    """
+    k = int(n_neighbors)
+    if k < n_rows:
+        return k
+    if warn:
+        warnings.warn(
+            f"{owner}: n_neighbors={k} is not smaller than {rows} ({n_rows}); "
+            f"reduced to {rows} - 1 = {n_rows - 1}.", UserWarning,
+            stacklevel=stacklevel)
+    return n_rows - 1
 
 
 def check_input_shape(input_shape, n_features):
