@@ -24,7 +24,7 @@ Oslo forests, 0.5 times). Three candidate fixes, on the 31 suite splits and
     novel rows among the ties from 2 up).
 
 Only the estimates are compared (hit: within +-1 of the truth). Single-threaded,
-about 15 minutes on the 2-core CPU (the F1 rule on Letter is most of it); writes ``results/ncd_k_rules.md``.
+about 6 minutes on the 2-core CPU; writes ``results/ncd_k_rules.md``.
 
     python benchmarks/study_ncd_k_rules.py
 """
