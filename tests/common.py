@@ -1,4 +1,4 @@
-"""The one table of estimator settings shared by the test modules.
+"""Settings and helpers shared by the test modules.
 
 ``EPOCHS`` holds, per public estimator, the keyword arguments the common tests
 construct it with: epoch counts only (so that scikit-learn's checks run in
@@ -7,6 +7,7 @@ entry fails ``test_common.py::test_every_public_estimator_has_an_entry``.
 """
 
 import inspect
+import warnings
 
 from sklearn.base import BaseEstimator
 
@@ -37,3 +38,12 @@ def public_estimators():
 def make(name, **params):
     """A public estimator with the common settings, overridden by ``params``."""
     return getattr(skdeepcluster, name)(**{**EPOCHS.get(name, {}), **params})
+
+
+def neighbor_warnings(fit):
+    """The UserWarnings about ``n_neighbors`` that ``fit()`` issues, and its result."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fit()
+    return [str(w.message) for w in caught
+            if w.category is UserWarning and "n_neighbors" in str(w.message)], result

@@ -11,6 +11,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from common import neighbor_warnings
 from skdeepcluster import DEPICT
 from skdeepcluster.depict._losses import compute_targets
 from skdeepcluster.depict._module import DEPICTModule, conv_geometry
@@ -417,27 +418,20 @@ def test_warns_when_fewer_clusters_than_asked():
     assert m.cluster_centers_.shape[0] == 6
 
 
-def _neighbor_warnings(est, X):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        est.fit(X)
-    return [str(w.message) for w in caught
-            if w.category is UserWarning and "n_neighbors" in str(w.message)]
-
-
 def test_spectral_init_says_when_n_neighbors_is_reduced():
     # 12 rows: n_neighbors=20 is reduced to 11, with one warning; 11 fits
     # silently, to the same labels; the k-means inits build no graph
     X, _ = blobs(n=12, k=2, d=4)
     big = fast(n_clusters=2, init="spectral", n_neighbors=20)
-    assert _neighbor_warnings(big, X) == [
+    assert neighbor_warnings(lambda: big.fit(X))[0] == [
         "DEPICT: n_neighbors=20 is not smaller than n_samples (12); reduced to "
         "n_samples - 1 = 11."]
     fits = fast(n_clusters=2, init="spectral", n_neighbors=11)
-    assert _neighbor_warnings(fits, X) == []
+    assert neighbor_warnings(lambda: fits.fit(X))[0] == []
     np.testing.assert_array_equal(big.init_labels_, fits.init_labels_)
     np.testing.assert_array_equal(big.labels_, fits.labels_)
-    assert _neighbor_warnings(fast(n_clusters=2, init="kmeans", n_neighbors=20), X) == []
+    kmeans_init = fast(n_clusters=2, init="kmeans", n_neighbors=20)
+    assert neighbor_warnings(lambda: kmeans_init.fit(X))[0] == []
 
 
 @pytest.mark.parametrize("init", ["auto", "kmeans", "kmeans_balanced", "spectral"])

@@ -16,6 +16,7 @@ from sklearn.utils.estimator_checks import (
     check_transformer_get_feature_names_out,
 )
 
+from common import neighbor_warnings
 from skdeepcluster import PBN, NCDKMeans, NCDSpectralClustering
 from skdeepcluster.datasets import make_ncd_split
 from skdeepcluster.metrics import clustering_accuracy
@@ -233,30 +234,21 @@ def test_spectral_warns_when_n_components_is_clipped(blobs):
     assert m.n_components_ == 59
 
 
-def _neighbor_warnings(fit):
-    """``fit()``'s warnings about n_neighbors, and its result."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        est = fit()
-    return [str(w.message) for w in caught
-            if w.category is UserWarning and "n_neighbors" in str(w.message)], est
-
-
 def test_spectral_says_when_n_neighbors_is_reduced(blobs):
     # the k-NN graph of 12 rows holds 11 neighbours a row: n_neighbors=15 (the
     # default) is reduced, once, with a warning; the exact embedding has no graph
     X = blobs[0][:12]
-    msgs, m = _neighbor_warnings(
+    msgs, m = neighbor_warnings(
         lambda: NCDSpectralClustering(n_clusters=2, approximation="knn",
                                       random_state=0).fit(X))
     assert msgs == ["NCDSpectralClustering: n_neighbors=15 is not smaller than "
                     "n_samples (12); reduced to n_samples - 1 = 11."]
-    msgs, ref = _neighbor_warnings(
+    msgs, ref = neighbor_warnings(
         lambda: NCDSpectralClustering(n_clusters=2, approximation="knn", n_neighbors=11,
                                       random_state=0).fit(X))
     assert msgs == []
     np.testing.assert_array_equal(m.labels_, ref.labels_)  # the clipping itself is kept
-    msgs, _ = _neighbor_warnings(
+    msgs, _ = neighbor_warnings(
         lambda: NCDSpectralClustering(n_clusters=2, approximation="exact").fit(X))
     assert msgs == []
 
@@ -271,14 +263,14 @@ def test_pbn_says_once_when_n_neighbors_is_reduced(n_clusters):
     n_u = 20 if y is None else int((y == -1).sum())
     kw = dict(n_clusters=n_clusters, k_range=(2, 4), random_state=0, max_epochs=3,
               n_init=2)
-    msgs, m = _neighbor_warnings(lambda: PBN(n_neighbors=25, **kw).fit(X, y))
+    msgs, m = neighbor_warnings(lambda: PBN(n_neighbors=25, **kw).fit(X, y))
     assert msgs == [f"PBN: n_neighbors=25 is not smaller than the number of unlabelled "
                     f"rows ({n_u}); reduced to the number of unlabelled rows - 1 = "
                     f"{n_u - 1}."]
-    msgs, ref = _neighbor_warnings(lambda: PBN(n_neighbors=n_u - 1, **kw).fit(X, y))
+    msgs, ref = neighbor_warnings(lambda: PBN(n_neighbors=n_u - 1, **kw).fit(X, y))
     assert msgs == []
     np.testing.assert_array_equal(m.labels_, ref.labels_)
-    msgs, _ = _neighbor_warnings(
+    msgs, _ = neighbor_warnings(
         lambda: PBN(n_neighbors=25, clustering="kmeans", **kw).fit(X, y))
     assert msgs == []  # no graph, nothing reduced
 

@@ -11,6 +11,7 @@ import torch
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.metrics import adjusted_rand_score
 
+from common import neighbor_warnings
 from skdeepcluster import SP2OT
 from skdeepcluster.metrics import clustering_accuracy
 from skdeepcluster.sp2ot import partial_ot_pseudo_labels, rho_schedule
@@ -464,33 +465,25 @@ def test_cnn_separates_simple_images():
     assert clustering_accuracy(y, m.labels_) > 0.9
 
 
-def _neighbor_warnings(est, X):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        est.fit(X)
-    return [str(w.message) for w in caught
-            if w.category is UserWarning and "n_neighbors" in str(w.message)]
-
-
 def test_semantic_graph_says_when_n_neighbors_is_reduced():
     # a graph over 12 rows has 11 neighbours a row: n_neighbors=20 (the
     # default) is reduced with one warning for the whole fit, not one per batch
     X, _ = make_blobs(12, centers=2, n_features=4, random_state=0)
     kw = dict(n_clusters=2, random_state=0, warmup_epochs=1, max_epochs=3, batch_size=4)
     big = SP2OT(**kw)
-    assert _neighbor_warnings(big, X) == [
+    assert neighbor_warnings(lambda: big.fit(X))[0] == [
         "SP2OT: n_neighbors=20 is not smaller than n_samples (12); reduced to "
         "n_samples - 1 = 11."]
     fits = SP2OT(n_neighbors=11, **kw)
-    assert _neighbor_warnings(fits, X) == []
+    assert neighbor_warnings(lambda: fits.fit(X))[0] == []
     np.testing.assert_array_equal(big.labels_, fits.labels_)  # the clipping is kept
     # a batch and its memory span 4 + 3 rows: the bound is theirs
     small = SP2OT(n_neighbors=8, memory_size=3, **kw)
-    assert _neighbor_warnings(small, X) == [
+    assert neighbor_warnings(lambda: small.fit(X))[0] == [
         "SP2OT: n_neighbors=8 is not smaller than batch_size + memory_size (7); "
         "reduced to batch_size + memory_size - 1 = 6."]
     # no semantic regulariser, no graph
-    assert _neighbor_warnings(SP2OT(semantic_weight=0, **kw), X) == []
+    assert neighbor_warnings(lambda: SP2OT(semantic_weight=0, **kw).fit(X))[0] == []
 
 
 def test_conv_is_the_architecture_name_and_cnn_its_alias():
