@@ -66,25 +66,15 @@ def size_corrected(model, n_unlabelled, known_sizes, alpha):
 
 def f1_per_hidden_class(codes, n_known, ks, prepare_pool, random_state):
     """Mean F1 of each hidden class's best-matching cluster, per candidate k."""
-    rng = check_random_state(random_state)
-    splits = ncd_base.hidden_class_splits(n_known, ncd_base.K_SPLITS,
-                                          ncd_base.K_HIDDEN_FRAC, rng)
-    r = len(splits[0])
-    unlabelled = np.flatnonzero(codes < 0)
-    pools = []
-    for hidden in splits:
-        pool = np.sort(np.concatenate([unlabelled, np.flatnonzero(np.isin(codes, hidden))]))
-        if len(pool) > ncd_base.K_MAX_ROWS:
-            pool = np.sort(rng.choice(pool, ncd_base.K_MAX_ROWS, replace=False))
-        rest = np.setdiff1d(np.arange(n_known), hidden)
-        max_m = min(r + max(ks), len(pool) - 1)
-        seed = int(rng.randint(2**31 - 1))
-        pools.append((pool, hidden, prepare_pool(pool, rest, max_m, seed)))
+    r, pools = ncd_base.hiding_pools(
+        codes, n_known, ks, prepare_pool, n_splits=ncd_base.K_SPLITS,
+        hidden_frac=ncd_base.K_HIDDEN_FRAC, max_rows=ncd_base.K_MAX_ROWS,
+        rng=check_random_state(random_state))
     f1s, best, below = {}, -1.0, 0
     for k in ks:
         vals = []
         for pool, hidden, cluster in pools:
-            if r + k >= len(pool):
+            if cluster is None or r + k >= len(pool):
                 continue
             labels = np.asarray(cluster(r + k))
             sizes = np.bincount(labels)

@@ -285,6 +285,32 @@ def hidden_class_splits(n_known, n_splits, hidden_frac, rng):
     return out
 
 
+def hiding_pools(codes, n_known, ks, prepare_pool, *, n_splits, hidden_frac, max_rows,
+                 rng):
+    """The pools of :func:`estimate_k_by_hiding`: ``(r, [(pool, hidden, cluster)])``.
+
+    One per split of :func:`hidden_class_splits`: ``pool`` indexes the
+    unlabelled rows and those of the ``r`` ``hidden`` known classes (a random
+    subsample of ``max_rows`` when larger), and ``cluster`` is
+    ``prepare_pool``'s function ``m -> labels`` for it, or None when the pool
+    is too small for ``r + ks[0]`` clusters. Draws from ``rng``.
+    """
+    splits = hidden_class_splits(n_known, n_splits, hidden_frac, rng)
+    r = len(splits[0])
+    unlabeled = np.flatnonzero(codes < 0)
+    pools = []
+    for hidden in splits:
+        pool = np.sort(np.concatenate([unlabeled, np.flatnonzero(np.isin(codes, hidden))]))
+        if len(pool) > max_rows:
+            pool = np.sort(rng.choice(pool, max_rows, replace=False))
+        rest = np.setdiff1d(np.arange(n_known), hidden)
+        max_m = min(r + max(ks), len(pool) - 1)
+        seed = int(rng.randint(2**31 - 1))
+        cluster = prepare_pool(pool, rest, max_m, seed) if max_m >= r + ks[0] else None
+        pools.append((pool, hidden, cluster))
+    return r, pools
+
+
 def estimate_k_by_hiding(codes, n_known, ks, prepare_pool, *, n_splits=6,
                          hidden_frac=0.4, max_rows=3000, stop_ratio=1.5,
                          random_state=None):
@@ -346,20 +372,10 @@ def estimate_k_by_hiding(codes, n_known, ks, prepare_pool, *, n_splits=6,
         for candidates not tried). With ``n_known == 1``: ``{k: mean F1}``.
     """
     rng = check_random_state(random_state)
-    splits = hidden_class_splits(n_known, n_splits, hidden_frac, rng)
-    r = len(splits[0])
-    unlabeled = np.flatnonzero(codes < 0)
-    pools = []
-    for hidden in splits:
-        pool = np.sort(np.concatenate([unlabeled, np.flatnonzero(np.isin(codes, hidden))]))
-        if len(pool) > max_rows:
-            pool = np.sort(rng.choice(pool, max_rows, replace=False))
-        is_hidden = np.isin(codes[pool], hidden)
-        rest = np.setdiff1d(np.arange(n_known), hidden)
-        max_m = min(r + max(ks), len(pool) - 1)
-        seed = int(rng.randint(2**31 - 1))
-        cluster = prepare_pool(pool, rest, max_m, seed) if max_m >= r + ks[0] else None
-        pools.append((pool, is_hidden, cluster))
+    r, splits = hiding_pools(codes, n_known, ks, prepare_pool, n_splits=n_splits,
+                             hidden_frac=hidden_frac, max_rows=max_rows, rng=rng)
+    pools = [(pool, np.isin(codes[pool], hidden), cluster)
+             for pool, hidden, cluster in splits]
     ratios = {kk: float("nan") for kk in ks}
     f1s = {kk: float("nan") for kk in ks}
     tried, h, above = [], [], 0
