@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..metrics import clustering_accuracy
 from ..ncd._base import check_ncd_labels
+from ..utils import final_step
 
 __all__ = ["ClassHidingCV", "NCDSearchCV", "ncd_cross_val_score"]
 
@@ -137,10 +138,6 @@ def _check_cv(cv, random_state=None):
     return cv
 
 
-def _final_step(est):
-    return est.steps[-1][1] if isinstance(est, Pipeline) else est
-
-
 def _n_clusters_param(est):
     if isinstance(est, Pipeline):
         return f"{est.steps[-1][0]}__n_clusters"
@@ -158,7 +155,7 @@ def _fit_and_score(estimator, params, X, codes, train, hidden, n_clusters, error
     est.set_params(**{_n_clusters_param(est): n_clusters})
     try:
         est.fit(X[train], y_fold)
-        labels = _final_step(est).labels_[hidden_in_train]
+        labels = final_step(est).labels_[hidden_in_train]
         score = clustering_accuracy(codes[train][hidden_in_train], labels)
     except Exception:
         if error_score == "raise":
@@ -382,7 +379,7 @@ class NCDSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     def _final(self):
         check_is_fitted(self, "best_estimator_")
-        return _final_step(self.best_estimator_)
+        return final_step(self.best_estimator_)
 
     @property
     def labels_(self):
