@@ -34,15 +34,13 @@ from _tables import load_table  # noqa: E402
 from skdeepcluster.datasets import make_ncd_split  # noqa: E402
 from skdeepcluster.metrics import clustering_accuracy  # noqa: E402
 
+#: a default run's settings of bench_ncd.py (device, PBN epochs, k range)
+SETTINGS = bench_ncd.DEFAULTS
+K_RANGE = tuple(SETTINGS.k_range)
+
 #: (table, number of novel classes); the rest are known
 SPLITS = [("fastfood", 4), ("mpg_class", 3), ("tissue", 3), ("leafshape", 3),
           ("cuckoos", 3)]
-
-
-class _BenchArgs:  # what bench_ncd._make reads
-    k_range = (1, 30)
-    device = "cpu"
-    epochs = 200
 
 
 def main():
@@ -63,7 +61,7 @@ def main():
                "n (novel)": f"{len(y)} ({int(mask.sum())})"}
         km = [clustering_accuracy(truth, KMeans(n_novel, n_init=10, random_state=sd)
                                   .fit_predict(Xn)) for sd in args.seeds]
-        sil = [bench_ncd.silhouette_k(Xn, (2, _BenchArgs.k_range[1]), sd)
+        sil = [bench_ncd.silhouette_k(Xn, (2, K_RANGE[1]), sd)
                for sd in args.seeds]
         km_sil = [clustering_accuracy(truth, KMeans(k, n_init=10, random_state=sd)
                                       .fit_predict(Xn)) for sd, k in zip(args.seeds, sil)]
@@ -72,11 +70,11 @@ def main():
         for method in bench_ncd.SUITE_METHODS:
             ks, a_auto, a_known = [], [], []
             for sd in args.seeds:
-                est = bench_ncd._make(method, "auto", sd, _BenchArgs).fit(s.X_train,
+                est = bench_ncd._make(method, "auto", sd, SETTINGS).fit(s.X_train,
                                                                          s.y_train)
                 ks.append(int(est.n_clusters_))
                 a_auto.append(clustering_accuracy(truth, est.labels_[mask]))
-                est = bench_ncd._make(method, n_novel, sd, _BenchArgs).fit(s.X_train,
+                est = bench_ncd._make(method, n_novel, sd, SETTINGS).fit(s.X_train,
                                                                           s.y_train)
                 a_known.append(clustering_accuracy(truth, est.labels_[mask]))
             row[f"{method}: k̂ / ACC k̂ / ACC k known"] = (

@@ -32,11 +32,9 @@ from skdeepcluster.metrics import clustering_accuracy  # noqa: E402
 from skdeepcluster.ncd._base import check_ncd_labels  # noqa: E402
 from skdeepcluster.ncd._kmeans import estimate_n_novel  # noqa: E402
 
-
-class _BenchArgs:  # what bench_ncd._make reads
-    k_range = (1, 30)
-    device = "cpu"
-    epochs = 200
+#: a default run's settings of bench_ncd.py (device, PBN epochs, k range)
+SETTINGS = bench_ncd.DEFAULTS
+K_RANGE = tuple(SETTINGS.k_range)
 
 
 def one_seed(s, seed):
@@ -45,12 +43,12 @@ def one_seed(s, seed):
     k_true = len(s.novel_classes)
     codes = check_ncd_labels(s.y_train, len(mask))[1]
     n_known = len(s.known_classes)
-    pbn = bench_ncd._make("PBN", k_true, seed, _BenchArgs).fit(s.X_train, s.y_train)
+    pbn = bench_ncd._make("PBN", k_true, seed, SETTINGS).fit(s.X_train, s.y_train)
     km_seed = bench_ncd._pbn_km_seed(pbn)  # the seed PBN's own estimate uses
     Z = np.asarray(pbn.transform(s.X_train), dtype=np.float64)
-    ks = {"input": estimate_n_novel(s.X_train, codes, n_known, _BenchArgs.k_range,
+    ks = {"input": estimate_n_novel(s.X_train, codes, n_known, K_RANGE,
                                     km_seed, n_init=pbn.n_init)[0],
-          "latent": estimate_n_novel(Z, codes, n_known, _BenchArgs.k_range, km_seed,
+          "latent": estimate_n_novel(Z, codes, n_known, K_RANGE, km_seed,
                                      n_init=pbn.n_init)[0],
           "true": k_true}
     acc = {key: clustering_accuracy(truth, pbn._cluster(Z[mask], int(k), km_seed,
